@@ -1,0 +1,11 @@
+#include "base/assert.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace hyphae {
+void assert_fail(const char* expr, const char* file, int line) noexcept {
+  std::fprintf(stderr, "hyphae: assertion failed: %s at %s:%d\n", expr, file, line);
+  std::abort();
+}
+}  // namespace hyphae
