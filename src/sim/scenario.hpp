@@ -1,0 +1,90 @@
+// A scenario is data: a topology, a duration, background traffic, a list of
+// timed faults (or a churn generator that writes one from the seed) and the
+// expectations checked at the end. Named scenarios are C++ functions that fill
+// one in; files in JSON fill in the same struct.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+#include "base/rng.hpp"
+#include "base/time.hpp"
+#include "sim/network.hpp"
+#include "sim/topology.hpp"
+
+namespace hyphae::sim {
+
+struct Fault {
+  enum class Kind : std::uint8_t { cut, degrade, restore, partition, heal, crash, restart, pause };
+  Duration at;
+  Kind kind = Kind::cut;
+  NodeIndex a = 0;                                // cut/degrade/restore: one end; crash/restart/pause: the node
+  NodeIndex b = 0;                                // cut/degrade/restore: the other end
+  LinkParams link;                                // degrade
+  std::vector<std::vector<NodeIndex>> groups;     // partition
+  Duration pause_for = seconds(1);                // pause
+};
+std::string_view name(Fault::Kind k);
+
+// Crashes (and restarts) random nodes, and pauses others, between start and stop.
+struct ChurnSpec {
+  Duration start = seconds(10);
+  Duration stop{};                       // zero: no churn
+  Duration mean_interval = seconds(2);   // between two churn actions (whole network)
+  Duration down_min = seconds(2), down_max = seconds(10);
+  double pause_fraction = 0.25;          // share of actions that are pauses instead of crashes
+  Duration pause_max = seconds(3);
+};
+
+struct TrafficSpec {
+  Duration interval{};          // zero: no traffic; else each node sends one message per interval (jittered)
+  std::size_t payload = 128;    // bytes per message
+  Duration start = seconds(5);
+};
+
+// Optional overrides of node::NodeConfig (kept here so scenarios build without node/).
+struct NodeTuning {
+  std::optional<Duration> keepalive_interval, session_timeout, handshake_timeout, dial_backoff_initial,
+      dial_backoff_max, message_deadline;
+};
+
+struct Expectations {
+  bool converge = true;                  // every expected neighbour pair connected at some point
+  std::optional<Duration> converge_within;
+  bool reconverge = false;               // ...and again after the last fault (among live, reachable pairs)
+  bool rtt_within_jitter = false;        // seven-city: measured RTT matches the model
+};
+
+struct Scenario {
+  std::string name;
+  TopologySpec topology;
+  Duration duration = seconds(30);
+  TrafficSpec traffic;
+  std::vector<Fault> faults;
+  ChurnSpec churn;
+  NodeTuning tuning;
+  Expectations expect;
+  Duration check_interval = seconds(1);  // invariant checks
+  bool check_every_event = false;        // slow; for bisecting a violation
+  bool dial_both = false;                // both ends of an edge dial (crossing handshakes)
+};
+
+// "seven-city", "full-mesh", "ring", "line", "grid", "random-geometric",
+// "small-world", "churn", "partition"; `nodes` overrides the default size.
+Result<Scenario, std::string> named_scenario(std::string_view name, std::optional<std::size_t> nodes);
+std::vector<std::string_view> scenario_names();
+
+// A scenario from JSON text (see docs/simulation.md for the format).
+Result<Scenario, std::string> parse_scenario_json(std::string_view text);
+Result<Scenario, std::string> load_scenario_file(const std::string& path);
+
+// The faults a ChurnSpec draws from `rng` for `nodes` nodes, sorted by time.
+std::vector<Fault> expand_churn(const ChurnSpec& churn, std::size_t nodes, Rng& rng);
+
+// Range checks on node indices and times; error text names the offending fault.
+Result<bool, std::string> validate(const Scenario& s);
+
+}  // namespace hyphae::sim
