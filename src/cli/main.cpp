@@ -1,0 +1,122 @@
+// `hyphae`: the daemon and its command line in one binary.
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "cli/api_client.hpp"
+#include "cli/verbs.hpp"
+#include "crypto/key_source.hpp"
+#include "daemon/config.hpp"
+#include "daemon/daemon.hpp"
+#include "runtime/key_file.hpp"
+
+using namespace hyphae;
+using nlohmann::json;
+
+int main(int argc, char** argv) {
+  CLI::App app{"hyphae: a self-organising, encrypted peer-to-peer mesh network.\n"
+               "Run `hyphae daemon --config FILE` to start a node; the other verbs talk to a running\n"
+               "node's admin API (default 127.0.0.1:9901)."};
+  app.require_subcommand(1);
+  bool verbose = false;
+  app.add_flag("-v,--verbose", verbose, "Log more (debug level)");
+
+  cli::ApiOptions api;
+  auto add_api = [&](CLI::App* sub) {
+    sub->add_option("--api", api.address, "Admin API address of the node")->capture_default_str();
+    sub->add_option("--token", api.token, "Bearer token for the API")->envname("HYPHAE_API_TOKEN");
+  };
+
+  // keygen
+  std::string key_out;
+  bool key_force = false;
+  auto* keygen = app.add_subcommand("keygen", "Create a node identity key and print its node id");
+  keygen->add_option("--out", key_out, "Key file to write (mode 0600)")->required();
+  keygen->add_flag("--force", key_force, "Overwrite an existing key file");
+
+  // daemon
+  std::string config_path;
+  auto* daemon_cmd = app.add_subcommand("daemon", "Run a mesh node until SIGINT/SIGTERM");
+  daemon_cmd->add_option("-c,--config", config_path, "TOML config file")->required();
+
+  // peers
+  bool peers_json = false;
+  auto* peers = app.add_subcommand("peers", "List neighbours and their state");
+  add_api(peers);
+  peers->add_flag("--json", peers_json, "Print JSON: [{node_id, address, state, rtt_ms}]");
+
+  // send
+  cli::SendOptions send_opts;
+  auto* send = app.add_subcommand("send", "Send a message to a node");
+  add_api(send);
+  send->add_option("--to", send_opts.to, "Destination node id (40 hex characters)")->required();
+  send->add_option("--type", send_opts.type, "TASK, QUERY, RESPONSE, NOTIFICATION or PARAMETER_UPDATE")
+      ->capture_default_str();
+  send->add_option("--priority", send_opts.priority, "CRITICAL, HIGH, MEDIUM or LOW")->capture_default_str();
+  send->add_option("text", send_opts.text, "Message payload")->required();
+  bool send_json = false;
+  send->add_flag("--json", send_json, "Print the API's JSON reply");
+
+  // inbox
+  bool inbox_json = false;
+  std::uint64_t inbox_after = 0;
+  auto* inbox = app.add_subcommand("inbox", "List messages this node received");
+  add_api(inbox);
+  inbox->add_flag("--json", inbox_json, "Print JSON: [{id, from, type, priority, payload, received_at}]");
+  inbox->add_option("--after", inbox_after, "Only messages after this seq number");
+
+  // status / stats
+  bool status_json = false, stats_json = false;
+  auto* status = app.add_subcommand("status", "Show the node's id, address, uptime and peer count");
+  add_api(status);
+  status->add_flag("--json", status_json, "Print JSON");
+  auto* stats = app.add_subcommand("stats", "Show packet, drop and message counters");
+  add_api(stats);
+  stats->add_flag("--json", stats_json, "Print JSON");
+
+  // sim
+  cli::SimCliOptions sim_opts;
+  auto* sim = app.add_subcommand("sim", "Run a deterministic simulation scenario");
+  cli::add_sim_options(sim, sim_opts);
+
+  CLI11_PARSE(app, argc, argv);
+  spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::warn);
+
+  if (keygen->parsed()) {
+    if (std::filesystem::exists(key_out) && !key_force) {
+      fmt::print(stderr, "hyphae: {} exists; use --force to overwrite it\n", key_out);
+      return 2;
+    }
+    crypto::SodiumKeySource keys;
+    auto pair = crypto::KeyPair::generate(keys);
+    if (auto r = runtime::write_key_file(key_out, pair); !r) {
+      fmt::print(stderr, "hyphae: {}\n", r.error());
+      return 1;
+    }
+    fmt::print("{}\n", crypto::node_id_of(pair.pub).to_string());
+    return 0;
+  }
+  if (daemon_cmd->parsed()) {
+    auto config = daemon::load_config(config_path);
+    if (!config) {
+      fmt::print(stderr, "{}\n", config.error());
+      return 2;
+    }
+    if (!verbose) {
+      auto level = spdlog::level::from_str(config->log_level);
+      spdlog::set_level(level);
+    }
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+    return daemon::run_daemon(*config);
+  }
+  if (peers->parsed()) return cli::peers(api, peers_json);
+  if (send->parsed()) return cli::send(api, send_opts, send_json);
+  if (inbox->parsed()) return cli::inbox(api, inbox_after, inbox_json);
+  if (status->parsed()) return cli::show(api, "status", status_json);
+  if (stats->parsed()) return cli::show(api, "stats", stats_json);
+  if (sim->parsed()) return cli::run_sim(sim_opts);
+  return 2;
+}

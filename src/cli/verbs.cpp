@@ -1,0 +1,103 @@
+#include "cli/verbs.hpp"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/api_client.hpp"
+
+namespace hyphae::cli {
+using nlohmann::json;
+
+namespace {
+
+// Calls the API; on success returns the parsed JSON body, otherwise prints
+// the daemon's error and returns nullopt.
+std::optional<json> call(const ApiOptions& api, const std::string& method, const std::string& target,
+                         const std::string& body = {}) {
+  auto reply = api_request(api.address, method, target, body, api.token);
+  if (!reply) {
+    fmt::print(stderr, "hyphae: {}\n", reply.error());
+    return std::nullopt;
+  }
+  auto parsed = json::parse(reply->body, nullptr, false);
+  if (reply->status >= 300) {
+    std::string message = reply->body;
+    if (!parsed.is_discarded() && parsed.contains("error")) {
+      message = parsed["error"].value("message", message);
+    }
+    fmt::print(stderr, "hyphae: the node answered {}: {}\n", reply->status, message);
+    return std::nullopt;
+  }
+  if (parsed.is_discarded()) {
+    fmt::print(stderr, "hyphae: the node's reply is not JSON\n");
+    return std::nullopt;
+  }
+  return parsed;
+}
+
+std::string text_of(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+}  // namespace
+
+int peers(const ApiOptions& api, bool as_json) {
+  auto r = call(api, "GET", "/api/mesh/peers");
+  if (!r) return 1;
+  if (as_json) {
+    fmt::print("{}\n", r->dump(2));
+    return 0;
+  }
+  if (r->empty()) fmt::print("no peers\n");
+  for (const auto& p : *r) {
+    const std::string rtt = p["rtt_ms"].is_null() ? "-" : fmt::format("{:.2f} ms", p["rtt_ms"].get<double>());
+    const std::string id = p["node_id"].get<std::string>().empty() ? "(unknown)" : p["node_id"].get<std::string>();
+    fmt::print("{:<40}  {:<22}  {:<10}  rtt {}\n", id, text_of(p["address"]), text_of(p["state"]), rtt);
+  }
+  return 0;
+}
+
+int send(const ApiOptions& api, const SendOptions& opts, bool as_json) {
+  json body{{"to", opts.to}, {"type", opts.type}, {"priority", opts.priority}, {"payload", opts.text}};
+  auto r = call(api, "POST", "/api/mesh/messages", body.dump());
+  if (!r) return 1;
+  if (as_json) {
+    fmt::print("{}\n", r->dump());
+  } else {
+    fmt::print("{}\n", text_of((*r)["id"]));
+  }
+  return 0;
+}
+
+int inbox(const ApiOptions& api, std::uint64_t after, bool as_json) {
+  auto r = call(api, "GET", fmt::format("/api/mesh/messages?after={}", after));
+  if (!r) return 1;
+  if (as_json) {
+    fmt::print("{}\n", r->dump(2));
+    return 0;
+  }
+  if (r->empty()) fmt::print("inbox is empty\n");
+  for (const auto& m : *r) {
+    fmt::print("#{} {} from {} [{} {}]: {}\n", text_of(m["seq"]), text_of(m["received_at"]), text_of(m["from"]),
+               text_of(m["type"]), text_of(m["priority"]), text_of(m["payload"]));
+  }
+  return 0;
+}
+
+int show(const ApiOptions& api, const std::string& what, bool as_json) {
+  auto r = call(api, "GET", "/api/mesh/" + what);
+  if (!r) return 1;
+  if (as_json) {
+    fmt::print("{}\n", r->dump(2));
+    return 0;
+  }
+  for (const auto& [key, value] : r->items()) {
+    if (value.is_object()) {
+      for (const auto& [k2, v2] : value.items()) fmt::print("{}.{}: {}\n", key, k2, text_of(v2));
+    } else {
+      fmt::print("{}: {}\n", key, text_of(value));
+    }
+  }
+  return 0;
+}
+
+}  // namespace hyphae::cli

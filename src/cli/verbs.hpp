@@ -1,0 +1,39 @@
+// The CLI verbs that talk to a running daemon. Each returns the exit status:
+// 0 success, 1 the daemon said no or could not be reached, 2 bad usage.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <string>
+
+namespace hyphae::cli {
+
+struct ApiOptions {
+  std::string address = "127.0.0.1:9901";
+  std::string token;
+};
+
+struct SendOptions {
+  std::string to;
+  std::string type = "NOTIFICATION";
+  std::string priority = "MEDIUM";
+  std::string text;
+};
+
+int peers(const ApiOptions& api, bool as_json);
+int send(const ApiOptions& api, const SendOptions& opts, bool as_json);
+int inbox(const ApiOptions& api, std::uint64_t after, bool as_json);
+// Prints GET /api/mesh/<what> as JSON or as aligned "key: value" lines.
+int show(const ApiOptions& api, const std::string& what, bool as_json);
+
+struct SimCliOptions {
+  std::string scenario = "seven-city";
+  std::size_t nodes = 0;  // 0: the scenario's default
+  std::uint64_t seed = 1;
+  double duration_s = 0;  // 0: the scenario's default
+  bool json = false;
+};
+void add_sim_options(CLI::App* sim, SimCliOptions& opts);
+int run_sim(const SimCliOptions& opts);
+
+}  // namespace hyphae::cli

@@ -1,0 +1,35 @@
+// The admin HTTP API's request handling, separate from the socket code so
+// tests can call it directly. JSON in, JSON out; errors are
+// {"error": {"code", "message"}} with the matching HTTP status.
+#pragma once
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <functional>
+#include <string>
+
+#include "daemon/inbox.hpp"
+#include "runtime/node_runner.hpp"
+
+namespace hyphae::daemon {
+
+using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
+using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
+
+struct ApiContext {
+  runtime::NodeRunner& runner;
+  Inbox& inbox;
+  std::string node_id;
+  std::string listen;
+  std::string api_token;  // empty: no token required (loopback only)
+  Instant started_at;
+};
+
+HttpResponse handle_api(ApiContext& ctx, const HttpRequest& request);
+
+// Body size the server accepts; larger requests get 413 before parsing.
+inline constexpr std::size_t kMaxRequestBody = 1 << 20;
+
+HttpResponse json_error(unsigned status, std::string_view code, std::string_view message, unsigned version = 11);
+
+}  // namespace hyphae::daemon

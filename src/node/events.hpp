@@ -1,0 +1,53 @@
+// What a Node tells its driver: datagrams to send and events to deliver.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <variant>
+
+#include "base/bytes.hpp"
+#include "base/endpoint.hpp"
+#include "base/time.hpp"
+#include "crypto/identity.hpp"
+#include "wire/message_kind.hpp"
+
+namespace hyphae::node {
+
+struct Transmit {
+  Endpoint to;
+  Bytes data;
+};
+
+struct PeerConnected {
+  crypto::NodeId id;
+  Endpoint address;
+};
+
+struct PeerLost {
+  crypto::NodeId id;
+  std::string_view reason;  // static string: "timeout", "closed", "expired"
+};
+
+struct MessageReceived {
+  crypto::NodeId from;
+  std::uint64_t id;
+  wire::MessageType type;
+  wire::Priority priority;
+  Bytes payload;
+};
+
+struct MessageAcked {
+  std::uint64_t id;
+  crypto::NodeId to;
+  Duration latency;  // from send() to the acknowledgement
+};
+
+struct MessageFailed {
+  std::uint64_t id;
+  crypto::NodeId to;
+  std::string_view reason;  // static string: "deadline", "peer_unreachable"
+};
+
+using NodeEvent = std::variant<PeerConnected, PeerLost, MessageReceived, MessageAcked, MessageFailed>;
+
+}  // namespace hyphae::node

@@ -1,0 +1,479 @@
+#include "node/node.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "base/assert.hpp"
+#include "wire/packet.hpp"
+
+namespace hyphae::node {
+namespace {
+
+// Spread a timer by ±20 % so nodes started together do not stay in lockstep.
+Duration jittered(Duration d, Rng& rng) {
+  const std::int64_t spread = d.ns / 5;
+  if (spread <= 0) return d;
+  return Duration{d.ns - spread + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(2 * spread)))};
+}
+
+constexpr Duration kRetransmitMax = seconds(8);
+
+}  // namespace
+
+std::string_view name(SendError e) {
+  switch (e) {
+    case SendError::payload_too_large: return "payload_too_large";
+    case SendError::outbox_full: return "outbox_full";
+    case SendError::to_self: return "to_self";
+  }
+  return "invalid";
+}
+
+Node::Node(NodeConfig config, const crypto::Identity& identity, crypto::KeySource& keys, Rng rng, Instant now)
+    : config_(std::move(config)),
+      identity_(identity),
+      session_ctx_{.identity = identity, .keys = keys, .network_psk = config_.network_psk,
+                   .mesh_port = config_.mesh_port},
+      rng_(std::move(rng)),
+      last_now_(now),
+      outbox_(config_.outbox_max),
+      next_message_id_(rng_.next_u64() >> 1) {}
+
+void Node::observe(Instant now) {
+  HYPHAE_ASSERT(now >= last_now_);
+  last_now_ = now;
+}
+
+void Node::arm(Instant when) {
+  if (!next_deadline_ || when < *next_deadline_) next_deadline_ = when;
+}
+
+std::uint32_t Node::new_index() {
+  for (;;) {
+    auto index = static_cast<std::uint32_t>(rng_.next_u64());
+    if (index != 0 && !links_.contains(index)) return index;
+  }
+}
+
+void Node::transmit(Endpoint to, Bytes data) {
+  counters_.tx_packets += 1;
+  counters_.tx_bytes += data.size();
+  transmits_.push_back(Transmit{to, std::move(data)});
+}
+
+std::optional<Transmit> Node::poll_transmit() {
+  if (transmits_.empty()) return std::nullopt;
+  Transmit t = std::move(transmits_.front());
+  transmits_.pop_front();
+  return t;
+}
+
+std::optional<NodeEvent> Node::poll_event() {
+  if (events_.empty()) return std::nullopt;
+  NodeEvent e = std::move(events_.front());
+  events_.pop_front();
+  return e;
+}
+
+// ---- inputs -------------------------------------------------------------
+
+void Node::on_datagram(Instant now, Endpoint from, ByteView datagram) {
+  observe(now);
+  counters_.rx_packets += 1;
+  counters_.rx_bytes += datagram.size();
+  auto packet = wire::decode_packet(datagram);
+  if (!packet) {
+    counters_.drop(packet.error());
+    return;
+  }
+  std::visit(
+      [&](const auto& p) {
+        using P = std::decay_t<decltype(p)>;
+        if constexpr (std::is_same_v<P, wire::HandshakeInit>) on_handshake_init(now, from, p);
+        if constexpr (std::is_same_v<P, wire::HandshakeResp>) on_handshake_resp(now, from, p);
+        if constexpr (std::is_same_v<P, wire::HandshakeFinish>) on_handshake_finish(now, from, p);
+        if constexpr (std::is_same_v<P, wire::Transport>) on_transport(now, from, p);
+      },
+      *packet);
+}
+
+void Node::on_handshake_init(Instant now, Endpoint from, const wire::HandshakeInit& p) {
+  if (half_open_ >= config_.half_open_max) {
+    counters_.drop(wire::Drop::rate_limited);
+    return;
+  }
+  Bytes reply;
+  const std::uint32_t index = new_index();
+  auto session = link::Session::accept(session_ctx_, now, from, index, p, reply);
+  if (!session) {
+    counters_.drop(session.error());
+    return;
+  }
+  links_.emplace(index, Link{.session = std::move(*session), .last_ping_sent = now});
+  half_open_ += 1;
+  transmit(from, std::move(reply));
+  arm(now + config_.handshake_timeout);
+}
+
+void Node::on_handshake_resp(Instant now, Endpoint from, const wire::HandshakeResp& p) {
+  auto it = links_.find(p.receiver_index);
+  if (it == links_.end() || it->second.session.state() != link::SessionState::init_sent) {
+    counters_.drop(wire::Drop::unknown_session);
+    return;
+  }
+  Bytes finish;
+  if (auto r = it->second.session.on_handshake_resp(now, from, p, finish); !r) {
+    counters_.drop(r.error());
+    links_.erase(it);  // the Noise state is spent; the dial timer starts afresh
+    return;
+  }
+  if (it->second.session.remote_id() == identity_.id) {
+    links_.erase(it);  // we dialled ourselves (a peer list naming our own address)
+    return;
+  }
+  transmit(from, std::move(finish));
+  // Not connected yet: the responder confirms with a transport packet.
+  arm(now + config_.handshake_timeout);
+}
+
+void Node::on_handshake_finish(Instant now, Endpoint from, const wire::HandshakeFinish& p) {
+  auto it = links_.find(p.receiver_index);
+  if (it == links_.end() || it->second.session.state() != link::SessionState::resp_sent) {
+    counters_.drop(wire::Drop::unknown_session);
+    return;
+  }
+  HYPHAE_ASSERT(half_open_ > 0);
+  half_open_ -= 1;
+  if (auto r = it->second.session.on_handshake_finish(now, from, p); !r) {
+    counters_.drop(r.error());
+    links_.erase(it);
+    return;
+  }
+  if (it->second.session.remote_id() == identity_.id) {
+    links_.erase(it);
+    return;
+  }
+  // Confirm at once so the initiator can start sending.
+  send_ping(now, it->second);
+  on_established(now, it->second);
+}
+
+void Node::on_transport(Instant now, Endpoint from, const wire::Transport& p) {
+  auto it = links_.find(p.receiver_index);
+  if (it == links_.end() || !it->second.session.has_transport_keys()) {
+    counters_.drop(wire::Drop::unknown_session);
+    return;
+  }
+  Link& link = it->second;
+  const bool was_confirmed = link.session.state() == link::SessionState::established;
+  Bytes plaintext;
+  if (auto r = link.session.on_transport(now, from, p, plaintext); !r) {
+    counters_.drop(r.error());
+    return;
+  }
+  // Validate the whole frame before acting on any of it.
+  wire::TlvArray frame;
+  auto count = wire::decode_tlvs(plaintext, frame);
+  if (!count) {
+    counters_.drop(count.error());
+    return;
+  }
+  if (!was_confirmed) on_established(now, link);
+  for (std::size_t i = 0; i < *count; ++i) {
+    on_tlv(now, link, frame[i]);
+    if (!links_.contains(p.receiver_index)) break;  // a Close TLV removed the session
+  }
+}
+
+void Node::on_tlv(Instant now, Link& link, const wire::Tlv& tlv) {
+  std::visit(
+      [&](const auto& t) {
+        using T = std::decay_t<decltype(t)>;
+        if constexpr (std::is_same_v<T, wire::Ping>) {
+          Bytes frame;
+          wire::append_tlv(frame, wire::Pong{.ping_id = t.ping_id});
+          send_frame(now, link, frame);
+        } else if constexpr (std::is_same_v<T, wire::Pong>) {
+          if (link.ping_outstanding_since && t.ping_id == link.ping_id) {
+            link.session.rtt().add_sample(now - *link.ping_outstanding_since);
+            link.ping_outstanding_since.reset();
+          }
+        } else if constexpr (std::is_same_v<T, wire::Message>) {
+          on_message(now, link, t);
+        } else if constexpr (std::is_same_v<T, wire::MessageAck>) {
+          if (auto m = outbox_.remove(t.id)) {
+            events_.push_back(MessageAcked{.id = m->id, .to = m->to, .latency = now - m->created});
+          }
+        } else if constexpr (std::is_same_v<T, wire::Close>) {
+          // The peer is going away; forget it now rather than after session_timeout.
+          if (auto id = link.session.remote_id()) lose_peer(*id, "closed");
+        }
+        // Hello belongs to handshake payloads; in a transport frame it carries nothing new.
+      },
+      tlv);
+}
+
+void Node::on_message(Instant now, Link& link, const wire::Message& m) {
+  auto from = link.session.remote_id();
+  HYPHAE_ASSERT(from.has_value());
+  // Acknowledge every copy: the previous ack may have been lost.
+  Bytes ack;
+  wire::append_tlv(ack, wire::MessageAck{.id = m.id});
+  send_frame(now, link, ack);
+  auto peer = peers_.find(*from);
+  if (peer == peers_.end()) return;  // lose_peer ran while this frame was processed
+  if (!peer->second.seen.insert(m.id)) {
+    counters_.messages_duplicate += 1;
+    return;
+  }
+  counters_.messages_received += 1;
+  events_.push_back(MessageReceived{.from = *from, .id = m.id, .type = m.type, .priority = m.priority,
+                                    .payload = Bytes(m.payload.begin(), m.payload.end())});
+}
+
+void Node::on_established(Instant now, Link& link) {
+  const crypto::NodeId id = *link.session.remote_id();
+  counters_.handshakes_completed += 1;
+  auto [peer, fresh] = peers_.try_emplace(id, Peer{.current_index = link.session.local_index(),
+                                                   .connected_since = now,
+                                                   .seen = DedupWindow(config_.dedup_window)});
+  if (!fresh) {
+    // A newer session replaces the current one (rekey, or the peer restarted).
+    // When both sides dialled at once, both keep the session initiated by the
+    // lower node id, so they agree on which one to send on. The other keeps
+    // decrypting until it falls silent for superseded_grace.
+    Link* old = current_link(id);
+    bool take_new = true;
+    if (old != nullptr && old != &link && old->session.is_initiator() != link.session.is_initiator() &&
+        now - *old->session.established_at() < config_.handshake_timeout) {
+      take_new = link.session.is_initiator() == (identity_.id < id);
+    }
+    if (!take_new) {
+      link.superseded_at = now;
+      return;
+    }
+    if (old != nullptr && old != &link) old->superseded_at = now;
+    peer->second.current_index = link.session.local_index();
+  } else {
+    events_.push_back(PeerConnected{.id = id, .address = link.session.remote()});
+  }
+  for (auto& d : dials_) {
+    if (d.pending_index == link.session.local_index() || d.address == link.session.remote()) {
+      d.pending_index.reset();
+      d.backoff = config_.dial_backoff_initial;
+    }
+  }
+  link.last_ping_sent = now;
+  arm(now + config_.keepalive_interval);
+  flush_outbox(now, id);
+}
+
+// ---- outputs to peers -----------------------------------------------------
+
+void Node::send_frame(Instant now, Link& link, const Bytes& plaintext) {
+  transmit(link.session.remote(), link.session.seal(now, plaintext));
+}
+
+void Node::send_ping(Instant now, Link& link) {
+  link.ping_id += 1;
+  link.ping_outstanding_since = now;
+  link.last_ping_sent = now;
+  Bytes frame;
+  wire::append_tlv(frame, wire::Ping{.ping_id = link.ping_id});
+  send_frame(now, link, frame);
+}
+
+Node::Link* Node::current_link(const crypto::NodeId& id) {
+  auto peer = peers_.find(id);
+  if (peer == peers_.end()) return nullptr;
+  auto it = links_.find(peer->second.current_index);
+  return it == links_.end() ? nullptr : &it->second;
+}
+
+void Node::flush_outbox(Instant now, const crypto::NodeId& peer) {
+  Link* link = current_link(peer);
+  if (link == nullptr) return;
+  for (OutgoingMessage* m : outbox_.due(peer, now)) {
+    Bytes frame;
+    wire::append_tlv(frame, wire::Message{.id = m->id, .type = m->type, .priority = m->priority,
+                                          .payload = m->payload});
+    send_frame(now, *link, frame);
+    if (m->attempts > 0) counters_.messages_retransmitted += 1;
+    // RFC 6298-style backoff from the link's own RTO.
+    Duration wait = link->session.rtt().rto();
+    for (std::uint32_t i = 0; i < m->attempts && wait < kRetransmitMax; ++i) wait = wait * 2;
+    wait = std::min(wait, kRetransmitMax);
+    m->attempts += 1;
+    m->next_send = now + jittered(wait, rng_);
+    arm(*m->next_send);
+  }
+}
+
+Result<std::uint64_t, SendError> Node::send(Instant now, const crypto::NodeId& to, wire::MessageType type,
+                                            wire::Priority priority, ByteView payload) {
+  observe(now);
+  if (payload.size() > wire::kMaxMessagePayload) return fail(SendError::payload_too_large);
+  if (to == identity_.id) return fail(SendError::to_self);
+  if (outbox_.full()) return fail(SendError::outbox_full);
+  const std::uint64_t id = next_message_id_++;
+  outbox_.add(OutgoingMessage{.id = id, .to = to, .type = type, .priority = priority,
+                              .payload = Bytes(payload.begin(), payload.end()), .created = now,
+                              .deadline = now + config_.message_deadline});
+  counters_.messages_sent += 1;
+  arm(now + config_.message_deadline);
+  flush_outbox(now, to);
+  return id;
+}
+
+// ---- dialling ----------------------------------------------------------------
+
+void Node::dial(Instant now, Endpoint address) {
+  observe(now);
+  for (const auto& d : dials_) {
+    if (d.address == address) return;
+  }
+  dials_.push_back(Dial{.address = address, .next_attempt = now, .backoff = config_.dial_backoff_initial});
+  tick_dials(now);
+}
+
+std::uint32_t Node::initiate(Instant now, Endpoint address) {
+  Bytes datagram;
+  const std::uint32_t index = new_index();
+  links_.emplace(index, Link{.session = link::Session::initiate(session_ctx_, now, address, index, datagram),
+                             .last_ping_sent = now});
+  counters_.handshakes_initiated += 1;
+  transmit(address, std::move(datagram));
+  return index;
+}
+
+void Node::lose_peer(const crypto::NodeId& id, std::string_view reason) {
+  if (peers_.erase(id) == 0) return;
+  std::erase_if(links_, [&](const auto& kv) { return kv.second.session.remote_id() == id; });
+  events_.push_back(PeerLost{.id = id, .reason = reason});
+}
+
+// ---- timers --------------------------------------------------------------------
+
+void Node::on_tick(Instant now) {
+  observe(now);
+  next_deadline_.reset();
+  tick_sessions(now);
+  tick_dials(now);
+  tick_outbox(now);
+}
+
+void Node::tick_sessions(Instant now) {
+  std::vector<crypto::NodeId> lost;
+  std::vector<Endpoint> rekey;
+  for (auto it = links_.begin(); it != links_.end();) {
+    Link& link = it->second;
+    const link::Session& s = link.session;
+    const bool handshaking = s.state() != link::SessionState::established;
+    if (handshaking) {
+      if (now - s.created_at() >= config_.handshake_timeout) {
+        if (s.state() == link::SessionState::resp_sent) half_open_ -= 1;
+        it = links_.erase(it);
+        continue;
+      }
+      arm(s.created_at() + config_.handshake_timeout);
+      ++it;
+      continue;
+    }
+    const crypto::NodeId id = *s.remote_id();
+    if (current_link(id) != &link) {
+      if (!link.superseded_at) link.superseded_at = now;
+      const Instant quiet_since = std::max(*link.superseded_at, s.last_received());
+      if (now - quiet_since >= config_.superseded_grace) {
+        it = links_.erase(it);
+        continue;
+      }
+      arm(quiet_since + config_.superseded_grace);
+      ++it;
+      continue;
+    }
+    if (now - s.last_received() >= config_.session_timeout) {
+      lost.push_back(id);
+      ++it;
+      continue;
+    }
+    arm(s.last_received() + config_.session_timeout);
+    const Instant established = *s.established_at();
+    if (now - established >= config_.reject_after) {
+      lost.push_back(id);
+      ++it;
+      continue;
+    }
+    arm(established + config_.reject_after);
+    // The initiator rekeys at rekey_after; the responder steps in a little
+    // later if the initiator has not (it may be an older node, or restarted).
+    const Duration rekey_at = s.is_initiator() ? config_.rekey_after
+                                               : config_.rekey_after + (config_.reject_after - config_.rekey_after) / 2;
+    if (!link.rekey_started && (now - established >= rekey_at || s.exhausted())) {
+      link.rekey_started = true;
+      rekey.push_back(s.remote());
+    } else if (!link.rekey_started) {
+      arm(established + rekey_at);
+    }
+    if (now - link.last_ping_sent >= config_.keepalive_interval) send_ping(now, link);
+    arm(link.last_ping_sent + config_.keepalive_interval);
+    ++it;
+  }
+  for (const auto& id : lost) lose_peer(id, "timeout");
+  for (const auto& address : rekey) initiate(now, address);
+}
+
+void Node::tick_dials(Instant now) {
+  for (auto& d : dials_) {
+    bool connected = false;
+    for (const auto& [index, link] : links_) {
+      if (link.session.remote() == d.address && link.session.state() == link::SessionState::established) {
+        connected = true;
+        break;
+      }
+    }
+    if (connected) continue;
+    if (d.pending_index && links_.contains(*d.pending_index)) {
+      continue;  // a handshake is in flight; its own timeout removes it
+    }
+    if (d.pending_index) {
+      // The last attempt failed: back off before the next one.
+      d.pending_index.reset();
+      d.next_attempt = now + jittered(d.backoff, rng_);
+      d.backoff = std::min(d.backoff * 2, config_.dial_backoff_max);
+    }
+    if (now >= d.next_attempt) {
+      d.pending_index = initiate(now, d.address);
+      arm(now + config_.handshake_timeout);
+    } else {
+      arm(d.next_attempt);
+    }
+  }
+}
+
+void Node::tick_outbox(Instant now) {
+  for (OutgoingMessage& m : outbox_.take_expired(now)) {
+    counters_.messages_failed += 1;
+    events_.push_back(MessageFailed{.id = m.id, .to = m.to,
+                                    .reason = peers_.contains(m.to) ? "deadline" : "peer_unreachable"});
+  }
+  for (const auto& peer : outbox_.peers_due(now)) flush_outbox(now, peer);
+  if (auto next = outbox_.next_deadline(now)) arm(*next);
+}
+
+std::vector<PeerInfo> Node::peers() const {
+  std::vector<PeerInfo> out;
+  for (const auto& [id, peer] : peers_) {
+    auto it = links_.find(peer.current_index);
+    if (it == links_.end()) continue;
+    const link::Session& s = it->second.session;
+    out.push_back(PeerInfo{.id = id, .address = s.remote(), .state = "connected", .srtt = s.rtt().srtt(),
+                           .mesh_port = s.remote_mesh_port(), .connected_since = peer.connected_since});
+  }
+  for (const auto& d : dials_) {
+    const bool known = std::any_of(out.begin(), out.end(), [&](const PeerInfo& p) { return p.address == d.address; });
+    if (!known) out.push_back(PeerInfo{.id = {}, .address = d.address, .state = "connecting"});
+  }
+  return out;
+}
+
+}  // namespace hyphae::node

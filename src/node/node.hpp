@@ -1,0 +1,156 @@
+// A whole mesh node's protocol state, with no I/O (DESIGN.md §1): sessions
+// with neighbours, dialling of configured peers, and reliable delivery of
+// typed, prioritised messages to them.
+//
+// Contract (quinn-style): inputs are on_datagram, on_tick, dial and send.
+// After ANY input the driver drains poll_transmit() until empty, then
+// poll_event() until empty, then re-reads poll_deadline() and arms its timer
+// for it (always, even if one is already armed). `now` must never decrease
+// (asserted). Bytes from the network never assert or throw: bad ones are
+// dropped and counted by reason in counters().
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "base/bytes.hpp"
+#include "base/endpoint.hpp"
+#include "base/result.hpp"
+#include "base/rng.hpp"
+#include "base/time.hpp"
+#include "crypto/identity.hpp"
+#include "crypto/key_source.hpp"
+#include "link/session.hpp"
+#include "node/counters.hpp"
+#include "node/dedup_window.hpp"
+#include "node/events.hpp"
+#include "node/outbox.hpp"
+#include "wire/message_kind.hpp"
+#include "wire/tlv.hpp"
+
+namespace hyphae::node {
+
+struct NodeConfig {
+  std::uint16_t mesh_port = 9900;
+  std::optional<link::NetworkPsk> network_psk;
+  Duration keepalive_interval = seconds(5);       // Ping on the current session this often
+  Duration session_timeout = seconds(20);         // nothing authentic heard for this long: peer lost
+  Duration handshake_timeout = seconds(5);        // a half-open session is forgotten after this
+  Duration dial_backoff_initial = seconds(1);     // doubles per failed attempt, with jitter
+  Duration dial_backoff_max = seconds(30);
+  Duration rekey_after = seconds(120);            // WireGuard's REKEY_AFTER_TIME
+  Duration reject_after = seconds(180);           // WireGuard's REJECT_AFTER_TIME
+  Duration superseded_grace = seconds(10);        // an old session still decrypts this long
+  Duration message_deadline = seconds(30);        // undelivered by then: MessageFailed
+  std::size_t half_open_max = 1024;               // responder handshakes in flight
+  std::size_t outbox_max = 65536;                 // unacknowledged messages; send() refuses past it
+  std::size_t dedup_window = 8192;                // remembered message ids per peer
+};
+
+enum class SendError : std::uint8_t { payload_too_large, outbox_full, to_self };
+std::string_view name(SendError e);
+
+struct PeerInfo {
+  crypto::NodeId id;
+  Endpoint address;
+  std::string_view state;  // "connected" or "connecting"
+  std::optional<Duration> srtt;
+  std::uint16_t mesh_port = 0;
+  Instant connected_since;
+};
+
+class Node {
+ public:
+  Node(NodeConfig config, const crypto::Identity& identity, crypto::KeySource& keys, Rng rng, Instant now);
+
+  // Inputs.
+  void on_datagram(Instant now, Endpoint from, ByteView datagram);
+  void on_tick(Instant now);
+  // Keeps a session with `address` up, redialling with backoff when it fails.
+  void dial(Instant now, Endpoint address);
+  // Queues a message for reliable delivery; the id is reported back in
+  // MessageAcked or MessageFailed. A message for a peer not connected yet waits
+  // until it connects or its deadline passes.
+  Result<std::uint64_t, SendError> send(Instant now, const crypto::NodeId& to, wire::MessageType type,
+                                        wire::Priority priority, ByteView payload);
+
+  // Outputs.
+  std::optional<Transmit> poll_transmit();
+  std::optional<NodeEvent> poll_event();
+  std::optional<Instant> poll_deadline() const { return next_deadline_; }
+
+  // Queries.
+  const crypto::NodeId& id() const { return identity_.id; }
+  std::vector<PeerInfo> peers() const;
+  const Counters& counters() const { return counters_; }
+  std::size_t outbox_size() const { return outbox_.size(); }
+
+ private:
+  struct Link {
+    link::Session session;
+    Instant last_ping_sent;
+    std::uint64_t ping_id = 0;
+    std::optional<Instant> ping_outstanding_since;
+    std::optional<Instant> superseded_at;
+    bool rekey_started = false;
+  };
+  struct Dial {
+    Endpoint address;
+    Instant next_attempt;
+    Duration backoff;
+    std::optional<std::uint32_t> pending_index;
+  };
+  struct Peer {
+    std::uint32_t current_index = 0;
+    Instant connected_since;
+    DedupWindow seen;
+  };
+
+  void observe(Instant now);
+  void arm(Instant when);
+  std::uint32_t new_index();
+
+  void on_handshake_init(Instant now, Endpoint from, const wire::HandshakeInit& p);
+  void on_handshake_resp(Instant now, Endpoint from, const wire::HandshakeResp& p);
+  void on_handshake_finish(Instant now, Endpoint from, const wire::HandshakeFinish& p);
+  void on_transport(Instant now, Endpoint from, const wire::Transport& p);
+  void on_tlv(Instant now, Link& link, const wire::Tlv& tlv);
+  void on_established(Instant now, Link& link);
+  void on_message(Instant now, Link& link, const wire::Message& m);
+
+  std::uint32_t initiate(Instant now, Endpoint address);
+  void send_frame(Instant now, Link& link, const Bytes& plaintext);
+  void send_ping(Instant now, Link& link);
+  void flush_outbox(Instant now, const crypto::NodeId& peer);
+  void transmit(Endpoint to, Bytes data);
+  void lose_peer(const crypto::NodeId& id, std::string_view reason);
+  Link* current_link(const crypto::NodeId& id);
+
+  void tick_sessions(Instant now);
+  void tick_dials(Instant now);
+  void tick_outbox(Instant now);
+
+  NodeConfig config_;
+  const crypto::Identity& identity_;
+  link::SessionContext session_ctx_;
+  Rng rng_;
+  Instant last_now_;
+  std::optional<Instant> next_deadline_;
+
+  std::map<std::uint32_t, Link> links_;           // by our local index; ordered for deterministic ticks
+  std::map<crypto::NodeId, Peer> peers_;          // connected neighbours
+  std::vector<Dial> dials_;
+  Outbox outbox_;
+  std::uint64_t next_message_id_;
+  std::size_t half_open_ = 0;
+
+  std::deque<Transmit> transmits_;
+  std::deque<NodeEvent> events_;
+  Counters counters_;
+};
+
+}  // namespace hyphae::node

@@ -1,0 +1,69 @@
+#include "node/outbox.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "base/assert.hpp"
+
+namespace hyphae::node {
+namespace {
+bool is_due(const OutgoingMessage& m, Instant now) { return !m.next_send || *m.next_send <= now; }
+}  // namespace
+
+void Outbox::add(OutgoingMessage m) {
+  HYPHAE_ASSERT(!full());
+  const auto id = m.id;
+  auto [it, inserted] = messages_.emplace(id, std::move(m));
+  HYPHAE_ASSERT(inserted);
+}
+
+std::optional<OutgoingMessage> Outbox::remove(std::uint64_t id) {
+  auto it = messages_.find(id);
+  if (it == messages_.end()) return std::nullopt;
+  OutgoingMessage m = std::move(it->second);
+  messages_.erase(it);
+  return m;
+}
+
+std::vector<OutgoingMessage*> Outbox::due(const crypto::NodeId& to, Instant now) {
+  std::vector<OutgoingMessage*> out;
+  for (auto& [id, m] : messages_) {
+    if (m.to == to && is_due(m, now)) out.push_back(&m);
+  }
+  std::stable_sort(out.begin(), out.end(), [](const OutgoingMessage* a, const OutgoingMessage* b) {
+    return static_cast<int>(a->priority) < static_cast<int>(b->priority);
+  });
+  return out;
+}
+
+std::vector<OutgoingMessage> Outbox::take_expired(Instant now) {
+  std::vector<OutgoingMessage> out;
+  for (auto it = messages_.begin(); it != messages_.end();) {
+    if (it->second.deadline <= now) {
+      out.push_back(std::move(it->second));
+      it = messages_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return out;
+}
+
+std::optional<Instant> Outbox::next_deadline(Instant now) const {
+  std::optional<Instant> next;
+  for (const auto& [id, m] : messages_) {
+    Instant t = m.next_send && *m.next_send > now ? std::min(*m.next_send, m.deadline) : m.deadline;
+    if (!next || t < *next) next = t;
+  }
+  return next;
+}
+
+std::vector<crypto::NodeId> Outbox::peers_due(Instant now) const {
+  std::set<crypto::NodeId> peers;
+  for (const auto& [id, m] : messages_) {
+    if (m.next_send && *m.next_send <= now) peers.insert(m.to);
+  }
+  return {peers.begin(), peers.end()};
+}
+
+}  // namespace hyphae::node
