@@ -1,4 +1,5 @@
 // `hyphae`: the daemon and its command line in one binary.
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -83,6 +84,8 @@ int main(int argc, char** argv) {
   cli::add_sim_options(sim, sim_opts);
 
   CLI11_PARSE(app, argc, argv);
+  // Logs go to stderr: stdout carries results that scripts read.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("hyphae"));
   spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::warn);
 
   if (keygen->parsed()) {
