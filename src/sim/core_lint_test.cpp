@@ -21,8 +21,11 @@ struct Rule {
 TEST(CoreLint, NoClocksOrUnseededRandomnessInCores) {
   const fs::path src = HYPHAE_SOURCE_DIR;
   const std::vector<Rule> rules{
-      {"a clock", std::regex(R"(std::chrono|steady_clock|system_clock|high_resolution_clock|gettimeofday|clock_gettime|\btime\s*\(\s*(nullptr|NULL|0)\s*\))")},
-      {"unseeded randomness", std::regex(R"(random_device|\bs?rand\s*\(|randombytes|getrandom|/dev/u?random)")},
+      {"a clock",
+       std::regex(
+           R"(std::chrono|steady_clock|system_clock|high_resolution_clock|gettimeofday|clock_gettime|\btime\s*\(\s*(nullptr|NULL|0)\s*\))")},
+      {"unseeded randomness",
+       std::regex(R"(random_device|\bs?rand\s*\(|randombytes|getrandom|/dev/u?random)")},
       {"a thread", std::regex(R"(std::thread|std::jthread|std::async|pthread_)")},
   };
   // file (relative to src/) -> why it may break a rule
@@ -40,7 +43,8 @@ TEST(CoreLint, NoClocksOrUnseededRandomnessInCores) {
       const auto ext = entry.path().extension();
       if (ext != ".cpp" && ext != ".hpp") continue;
       const std::string rel = fs::relative(entry.path(), src).generic_string();
-      if (rel.ends_with("_test.cpp") && rel != "sim/core_lint_test.cpp") continue;  // tests may time themselves
+      if (rel.ends_with("_test.cpp") && rel != "sim/core_lint_test.cpp")
+        continue;  // tests may time themselves
       if (allowed.contains(rel)) continue;
       ++scanned;
       std::ifstream in(entry.path());
@@ -49,7 +53,8 @@ TEST(CoreLint, NoClocksOrUnseededRandomnessInCores) {
         const auto comment = line.find("//");
         const std::string code = comment == std::string::npos ? line : line.substr(0, comment);
         for (const auto& rule : rules) {
-          if (std::regex_search(code, rule.pattern)) found.push_back(rel + ":" + std::to_string(number) + ": " + rule.what + ": " + line);
+          if (std::regex_search(code, rule.pattern))
+            found.push_back(rel + ":" + std::to_string(number) + ": " + rule.what + ": " + line);
         }
       }
     }

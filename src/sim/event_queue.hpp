@@ -45,9 +45,7 @@ class EventQueue {
 
  private:
   struct Later {
-    bool operator()(const Item& a, const Item& b) const {
-      return a.at != b.at ? a.at > b.at : a.seq > b.seq;
-    }
+    bool operator()(const Item& a, const Item& b) const { return a.at != b.at ? a.at > b.at : a.seq > b.seq; }
   };
   std::vector<Item> heap_;
   std::uint64_t next_seq_ = 0;

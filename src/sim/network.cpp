@@ -11,15 +11,24 @@ __extension__ using u128 = unsigned __int128;  // exact bandwidth arithmetic wit
 
 std::string_view name(DropReason r) {
   switch (r) {
-    case DropReason::loss: return "loss";
-    case DropReason::mtu: return "mtu";
-    case DropReason::queue_full: return "queue_full";
-    case DropReason::cut: return "cut";
-    case DropReason::partition: return "partition";
-    case DropReason::node_down: return "node_down";
-    case DropReason::no_route: return "no_route";
-    case DropReason::socket_full: return "socket_full";
-    case DropReason::count_: break;
+    case DropReason::loss:
+      return "loss";
+    case DropReason::mtu:
+      return "mtu";
+    case DropReason::queue_full:
+      return "queue_full";
+    case DropReason::cut:
+      return "cut";
+    case DropReason::partition:
+      return "partition";
+    case DropReason::node_down:
+      return "node_down";
+    case DropReason::no_route:
+      return "no_route";
+    case DropReason::socket_full:
+      return "socket_full";
+    case DropReason::count_:
+      break;
   }
   return "?";
 }
@@ -55,8 +64,8 @@ Verdict Network::route(Instant now, NodeIndex from, NodeIndex to, std::size_t si
     const auto backlog_ns = static_cast<u128>((start - now).ns);
     const auto backlog_bytes = static_cast<std::uint64_t>(backlog_ns * p.bandwidth_bps / 8 / 1'000'000'000);
     if (backlog_bytes + size > p.queue_bytes) return {std::nullopt, DropReason::queue_full};
-    const auto tx_ns = static_cast<std::int64_t>(static_cast<u128>(size) * 8 * 1'000'000'000 /
-                                                 p.bandwidth_bps);
+    const auto tx_ns =
+        static_cast<std::int64_t>(static_cast<u128>(size) * 8 * 1'000'000'000 / p.bandwidth_bps);
     edge.busy_until = start + nanoseconds(tx_ns);
     sent = edge.busy_until;
   }

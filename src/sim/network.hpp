@@ -86,9 +86,9 @@ class Network {
   static std::uint64_t key(NodeIndex from, NodeIndex to) { return (std::uint64_t{from} << 32) | to; }
 
   BaseModel base_;
-  std::unordered_map<std::uint64_t, EdgeState> edges_;       // created on first use
-  std::unordered_map<std::uint64_t, LinkParams> degraded_;   // both directions stored
-  std::unordered_map<std::uint64_t, bool> cut_;              // both directions stored
+  std::unordered_map<std::uint64_t, EdgeState> edges_;      // created on first use
+  std::unordered_map<std::uint64_t, LinkParams> degraded_;  // both directions stored
+  std::unordered_map<std::uint64_t, bool> cut_;             // both directions stored
   std::vector<std::uint32_t> group_;
   bool partitioned_ = false;
 };

@@ -1,11 +1,12 @@
 // Pure pieces of the simulator: event queue, link model, topologies, trace.
+#include "sim/network.hpp"
+
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
 #include <numeric>
 
 #include "sim/event_queue.hpp"
-#include "sim/network.hpp"
 #include "sim/topology.hpp"
 #include "sim/trace.hpp"
 
@@ -201,7 +202,8 @@ TEST(Topology, SevenCityLinksEveryCityPairWithTableLatencies) {
   ASSERT_TRUE(t);
   std::set<std::pair<int, int>> pairs;
   for (auto [a, b] : t->edges)
-    if (t->site[a] != t->site[b]) pairs.insert({std::min(t->site[a], t->site[b]), std::max(t->site[a], t->site[b])});
+    if (t->site[a] != t->site[b])
+      pairs.insert({std::min(t->site[a], t->site[b]), std::max(t->site[a], t->site[b])});
   EXPECT_EQ(pairs.size(), 21u);
   // London (2) - Berlin (3) is the shortest hop, Berlin - Sydney the longest.
   EXPECT_EQ(t->link(2, 3).latency, milliseconds(8));
@@ -209,7 +211,9 @@ TEST(Topology, SevenCityLinksEveryCityPairWithTableLatencies) {
   EXPECT_EQ(t->link(0, 7).latency, milliseconds(1));  // nodes 0 and 7 are both in San Francisco
   for (std::size_t a = 0; a < kCities; ++a)
     for (std::size_t b = 0; b < kCities; ++b)
-      if (a != b) { EXPECT_EQ(city_rtt(a, b), city_rtt(b, a)); }
+      if (a != b) {
+        EXPECT_EQ(city_rtt(a, b), city_rtt(b, a));
+      }
 }
 
 TEST(Trace, HashCoversOrderTimeAndBytes) {

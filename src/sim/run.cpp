@@ -1,8 +1,8 @@
 #include "sim/run.hpp"
 
-#include <map>
-
 #include <fmt/format.h>
+
+#include <map>
 
 #include "sim/scenario.hpp"
 #include "sim/wall_clock.hpp"
@@ -14,20 +14,20 @@ namespace {
 using nlohmann::ordered_json;
 
 bool is_file(const std::string& s) {
-  return s.find('/') != std::string::npos || (s.size() > 5 && s.ends_with(".json"));
+  return s.find('/') != std::string::npos || s.ends_with(".json") || s.ends_with(".toml");
 }
 
-std::string duration_arg(Duration d) {
-  if (d.ns % 1'000'000'000 == 0) return fmt::format("{}s", d.ns / 1'000'000'000);
-  return fmt::format("{}ms", d.ns / 1'000'000);
-}
+// Plain seconds, as `hyphae sim --duration` takes them ("60", "2.5").
+std::string duration_arg(Duration d) { return fmt::format("{}", d.seconds()); }
 
 ordered_json ms_or_null(const std::optional<Instant>& t) {
   if (!t) return nullptr;
   return static_cast<double>(t->ns) / 1e6;
 }
 
-double round3(double v) { return static_cast<double>(static_cast<std::int64_t>(v * 1000.0 + (v < 0 ? -0.5 : 0.5))) / 1000.0; }
+double round3(double v) {
+  return static_cast<double>(static_cast<std::int64_t>(v * 1000.0 + (v < 0 ? -0.5 : 0.5))) / 1000.0;
+}
 
 // Seven-city: mean SRTT the nodes measured per city pair, against the model.
 ordered_json rtt_matrix(const World& w, bool& all_ok) {
@@ -90,8 +90,9 @@ ordered_json deterministic_part(const ordered_json& summary) {
 
 Result<SimSummary, std::string> run_scenario(const SimOptions& options, std::ostream& progress_out) {
   const WallClock wall;  // reporting only
-  Result<Scenario, std::string> loaded =
-      is_file(options.scenario) ? load_scenario_file(options.scenario) : named_scenario(options.scenario, std::nullopt);
+  Result<Scenario, std::string> loaded = is_file(options.scenario)
+                                             ? load_scenario_file(options.scenario)
+                                             : named_scenario(options.scenario, std::nullopt);
   if (!loaded) return fail(loaded.error());
   Scenario scenario = std::move(*loaded);
   if (options.nodes) {
@@ -120,11 +121,12 @@ Result<SimSummary, std::string> run_scenario(const SimOptions& options, std::ost
     w.on_progress(step, [&progress_out, &wall, &scenario](const World& world) {
       const auto elapsed = wall.elapsed_ms();
       if (elapsed < 2000) return;  // quiet for short runs
-      progress_out << fmt::format("sim: {:.1f}/{:.1f} s virtual, {} events, {} datagrams, {}/{} expected links up, "
-                                  "wall {:.1f} s\n",
-                                  (world.now() - world.start()).seconds(), scenario.duration.seconds(),
-                                  world.stats().events, world.stats().datagrams, world.expected_pairs_up(),
-                                  world.expected_pairs(), static_cast<double>(elapsed) / 1e3);
+      progress_out << fmt::format(
+          "sim: {:.1f}/{:.1f} s virtual, {} events, {} datagrams, {}/{} expected links up, "
+          "wall {:.1f} s\n",
+          (world.now() - world.start()).seconds(), scenario.duration.seconds(), world.stats().events,
+          world.stats().datagrams, world.expected_pairs_up(), world.expected_pairs(),
+          static_cast<double>(elapsed) / 1e3);
       progress_out.flush();
     });
   }
@@ -133,9 +135,10 @@ Result<SimSummary, std::string> run_scenario(const SimOptions& options, std::ost
   SimSummary out;
   ordered_json& j = out.json;
   const Stats& st = w.stats();
-  const std::string replay = fmt::format("hyphae sim --scenario {} --seed {}{}{}", options.scenario, options.seed,
-                                         options.nodes ? fmt::format(" --nodes {}", *options.nodes) : "",
-                                         options.duration ? " --duration " + duration_arg(*options.duration) : "");
+  const std::string replay =
+      fmt::format("hyphae sim --scenario {} --seed {}{}{}", options.scenario, options.seed,
+                  options.nodes ? fmt::format(" --nodes {}", *options.nodes) : "",
+                  options.duration ? " --duration " + duration_arg(*options.duration) : "");
   j["scenario"] = scenario.name;
   j["topology"] = scenario.topology.kind;
   j["seed"] = options.seed;
@@ -187,18 +190,21 @@ Result<SimSummary, std::string> run_scenario(const SimOptions& options, std::ost
     failed.push_back(fmt::format("converge_within: converged at {:.3f} s, later than {:.3f} s",
                                  (*w.converged_at() - w.start()).seconds(), ex.converge_within->seconds()));
   }
-  if (ex.reconverge && !w.reconverged_at()) failed.push_back("reconverge: links did not all come back after the last fault");
+  if (ex.reconverge && !w.reconverged_at())
+    failed.push_back("reconverge: links did not all come back after the last fault");
   if (scenario.topology.kind == "seven-city") {
     bool rtt_ok = false;
     j["rtt_matrix"] = rtt_matrix(w, rtt_ok);
-    if (ex.rtt_within_jitter && !rtt_ok) failed.push_back("rtt_within_jitter: a city pair's measured RTT is off the model");
+    if (ex.rtt_within_jitter && !rtt_ok)
+      failed.push_back("rtt_within_jitter: a city pair's measured RTT is off the model");
   }
   j["failed_expectations"] = failed;
   if (const auto& v = w.violation()) {
-    j["violation"] = {{"invariant", v->violation.invariant},
-                      {"node", v->violation.node == kNoNode ? ordered_json(nullptr) : ordered_json(v->violation.node)},
-                      {"at_ms", static_cast<double>(v->at.ns) / 1e6},
-                      {"detail", v->violation.detail}};
+    j["violation"] = {
+        {"invariant", v->violation.invariant},
+        {"node", v->violation.node == kNoNode ? ordered_json(nullptr) : ordered_json(v->violation.node)},
+        {"at_ms", static_cast<double>(v->at.ns) / 1e6},
+        {"detail", v->violation.detail}};
     out.report = v->text();
   } else {
     j["violation"] = nullptr;
@@ -231,7 +237,8 @@ std::string SimSummary::to_text() const {
       j["edges"].get<std::size_t>(), j["seed"].get<std::uint64_t>(), j["virtual_ms"].get<double>() / 1e3,
       j["wall_ms"].get<std::int64_t>(), j["events"].get<std::uint64_t>(), j["datagrams"].get<std::uint64_t>(),
       j["dropped"].get<std::uint64_t>(),
-      j["converged_at_ms"].is_null() ? std::string("never") : fmt::format("{:.3f} ms", j["converged_at_ms"].get<double>()),
+      j["converged_at_ms"].is_null() ? std::string("never")
+                                     : fmt::format("{:.3f} ms", j["converged_at_ms"].get<double>()),
       j["reconverged_at_ms"].is_null() ? std::string("never")
                                        : fmt::format("{:.3f} ms", j["reconverged_at_ms"].get<double>()),
       j["messages"]["sent"].get<std::uint64_t>(), j["messages"]["delivered"].get<std::uint64_t>(),
@@ -242,8 +249,9 @@ std::string SimSummary::to_text() const {
     for (const auto& row : j["rtt_matrix"]) {
       out += fmt::format("{:>13} - {:<13} {:>8.1f} ms {:>8} ms  (±{:.1f}) {}\n", row["a"].get<std::string>(),
                          row["b"].get<std::string>(), row["configured_rtt_ms"].get<double>(),
-                         row["measured_rtt_ms"].is_null() ? std::string("-")
-                                                          : fmt::format("{:.1f}", row["measured_rtt_ms"].get<double>()),
+                         row["measured_rtt_ms"].is_null()
+                             ? std::string("-")
+                             : fmt::format("{:.1f}", row["measured_rtt_ms"].get<double>()),
                          row["jitter_ms"].get<double>(), row["within_jitter"].get<bool>() ? "ok" : "OFF");
     }
   }

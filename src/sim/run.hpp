@@ -4,11 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "base/result.hpp"
 #include "base/time.hpp"
@@ -16,12 +15,12 @@
 namespace hyphae::sim {
 
 struct SimOptions {
-  std::string scenario;               // a named scenario (scenario_names()) or a path ending in .json
-  std::optional<std::size_t> nodes;   // overrides the scenario's node count
+  std::string scenario;              // a named scenario (scenario_names()) or a path ending in .json
+  std::optional<std::size_t> nodes;  // overrides the scenario's node count
   std::uint64_t seed = 1;
-  std::optional<Duration> duration;   // overrides the scenario's virtual duration
-  bool progress = true;               // progress lines on progress_out for runs longer than ~2 s of wall time
-  bool check_every_event = false;     // run invariant checks after every event (slow; for bisecting)
+  std::optional<Duration> duration;  // overrides the scenario's virtual duration
+  bool progress = true;              // progress lines on progress_out for runs longer than ~2 s of wall time
+  bool check_every_event = false;    // run invariant checks after every event (slow; for bisecting)
 };
 
 struct SimSummary {

@@ -1,26 +1,35 @@
 #include "sim/scenario.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <toml++/toml.h>
 #include <set>
 #include <sstream>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 namespace hyphae::sim {
 
 std::string_view name(Fault::Kind k) {
   switch (k) {
-    case Fault::Kind::cut: return "cut";
-    case Fault::Kind::degrade: return "degrade";
-    case Fault::Kind::restore: return "restore";
-    case Fault::Kind::partition: return "partition";
-    case Fault::Kind::heal: return "heal";
-    case Fault::Kind::crash: return "crash";
-    case Fault::Kind::restart: return "restart";
-    case Fault::Kind::pause: return "pause";
+    case Fault::Kind::cut:
+      return "cut";
+    case Fault::Kind::degrade:
+      return "degrade";
+    case Fault::Kind::restore:
+      return "restore";
+    case Fault::Kind::partition:
+      return "partition";
+    case Fault::Kind::heal:
+      return "heal";
+    case Fault::Kind::crash:
+      return "crash";
+    case Fault::Kind::restart:
+      return "restart";
+    case Fault::Kind::pause:
+      return "pause";
   }
   return "?";
 }
@@ -52,7 +61,8 @@ std::vector<NodeIndex> range(std::size_t from, std::size_t to) {
 }  // namespace
 
 std::vector<std::string_view> scenario_names() {
-  return {"seven-city", "full-mesh", "ring", "line", "grid", "random-geometric", "small-world", "churn", "partition"};
+  return {"seven-city",       "full-mesh",   "ring",  "line",     "grid",
+          "random-geometric", "small-world", "churn", "partition"};
 }
 
 Result<Scenario, std::string> named_scenario(std::string_view name, std::optional<std::size_t> nodes) {
@@ -126,13 +136,14 @@ std::vector<Fault> expand_churn(const ChurnSpec& churn, std::size_t nodes, Rng& 
     if (busy_until[node] > t) continue;
     const Duration since_zero = t - Instant{};
     if (pause) {
-      const Duration d = nanoseconds(
-          std::max<std::int64_t>(milliseconds(100).ns, static_cast<std::int64_t>(span * double(churn.pause_max.ns))));
+      const Duration d = nanoseconds(std::max<std::int64_t>(
+          milliseconds(100).ns, static_cast<std::int64_t>(span * double(churn.pause_max.ns))));
       out.push_back(Fault{.at = since_zero, .kind = Fault::Kind::pause, .a = node, .pause_for = d});
       busy_until[node] = t + d;
     } else {
       const Duration down =
-          churn.down_min + nanoseconds(static_cast<std::int64_t>(span * double((churn.down_max - churn.down_min).ns)));
+          churn.down_min +
+          nanoseconds(static_cast<std::int64_t>(span * double((churn.down_max - churn.down_min).ns)));
       out.push_back(Fault{.at = since_zero, .kind = Fault::Kind::crash, .a = node});
       out.push_back(Fault{.at = since_zero + down, .kind = Fault::Kind::restart, .a = node});
       busy_until[node] = t + down;
@@ -156,7 +167,8 @@ Result<bool, std::string> validate(const Scenario& s) {
       case Fault::Kind::cut:
       case Fault::Kind::degrade:
       case Fault::Kind::restore:
-        if (f.a >= n || f.b >= n || f.a == f.b) return bad(fmt::format("nodes {} and {} must differ and be < {}", f.a, f.b, n));
+        if (f.a >= n || f.b >= n || f.a == f.b)
+          return bad(fmt::format("nodes {} and {} must differ and be < {}", f.a, f.b, n));
         break;
       case Fault::Kind::crash:
       case Fault::Kind::restart:
@@ -168,7 +180,8 @@ Result<bool, std::string> validate(const Scenario& s) {
           for (NodeIndex x : g)
             if (x >= n) return bad(fmt::format("node {} must be < {}", x, n));
         break;
-      case Fault::Kind::heal: break;
+      case Fault::Kind::heal:
+        break;
     }
   }
   return true;
@@ -222,8 +235,8 @@ void read_duration(const json& obj, std::string_view where, const std::string& s
 
 LinkParams parse_link(const json& j, LinkParams p, std::string_view where) {
   only_keys(j, where,
-            {"latency_ms", "latency_s", "jitter_ms", "jitter_s", "loss", "bandwidth_kbps", "queue_bytes", "mtu",
-             "reorder"});
+            {"latency_ms", "latency_s", "jitter_ms", "jitter_s", "loss", "bandwidth_kbps", "queue_bytes",
+             "mtu", "reorder"});
   read_duration(j, where, "latency", p.latency);
   read_duration(j, where, "jitter", p.jitter);
   read(j, "loss", p.loss);
@@ -237,16 +250,16 @@ LinkParams parse_link(const json& j, LinkParams p, std::string_view where) {
 
 Fault parse_fault(const json& j, std::size_t i) {
   const std::string where = fmt::format("faults[{}]", i);
-  only_keys(j, where,
-            {"at_ms", "at_s", "action", "a", "b", "node", "link", "groups", "for_ms", "for_s"});
+  only_keys(j, where, {"at_ms", "at_s", "action", "a", "b", "node", "link", "groups", "for_ms", "for_s"});
   Fault f;
   auto at = duration(j, where, "at");
   if (!at) throw JsonError{where + ": needs at_ms or at_s"};
   f.at = *at;
   const std::string action = j.value("action", "");
   static const std::vector<std::pair<std::string_view, Fault::Kind>> kinds{
-      {"cut", Fault::Kind::cut},         {"degrade", Fault::Kind::degrade}, {"restore", Fault::Kind::restore},
-      {"partition", Fault::Kind::partition}, {"heal", Fault::Kind::heal},  {"crash", Fault::Kind::crash},
+      {"cut", Fault::Kind::cut},         {"degrade", Fault::Kind::degrade},
+      {"restore", Fault::Kind::restore}, {"partition", Fault::Kind::partition},
+      {"heal", Fault::Kind::heal},       {"crash", Fault::Kind::crash},
       {"restart", Fault::Kind::restart}, {"pause", Fault::Kind::pause}};
   auto it = std::find_if(kinds.begin(), kinds.end(), [&](const auto& k) { return k.first == action; });
   if (it == kinds.end()) throw JsonError{fmt::format("{}: unknown action '{}'", where, action)};
@@ -262,8 +275,8 @@ Fault parse_fault(const json& j, std::size_t i) {
 
 Scenario parse(const json& j) {
   only_keys(j, "scenario",
-            {"name", "base", "topology", "duration_s", "duration_ms", "traffic", "churn", "node", "expect", "faults",
-             "check_interval_ms", "check_interval_s", "check_every_event", "dial_both"});
+            {"name", "base", "topology", "duration_s", "duration_ms", "traffic", "churn", "node", "expect",
+             "faults", "check_interval_ms", "check_interval_s", "check_every_event", "dial_both"});
   Scenario s;
   if (j.contains("base")) {
     auto b = named_scenario(j["base"].get<std::string>(), std::nullopt);
@@ -293,9 +306,10 @@ Scenario parse(const json& j) {
   }
   if (j.contains("churn")) {
     const json& c = j["churn"];
-    only_keys(c, "churn",
-              {"start_s", "start_ms", "stop_s", "stop_ms", "mean_interval_ms", "mean_interval_s", "down_min_s",
-               "down_min_ms", "down_max_s", "down_max_ms", "pause_fraction", "pause_max_s", "pause_max_ms"});
+    only_keys(
+        c, "churn",
+        {"start_s", "start_ms", "stop_s", "stop_ms", "mean_interval_ms", "mean_interval_s", "down_min_s",
+         "down_min_ms", "down_max_s", "down_max_ms", "pause_fraction", "pause_max_s", "pause_max_ms"});
     read_duration(c, "churn", "start", s.churn.start);
     read_duration(c, "churn", "stop", s.churn.stop);
     read_duration(c, "churn", "mean_interval", s.churn.mean_interval);
@@ -318,7 +332,8 @@ Scenario parse(const json& j) {
   }
   if (j.contains("expect")) {
     const json& e = j["expect"];
-    only_keys(e, "expect", {"converge", "converge_within_s", "converge_within_ms", "reconverge", "rtt_within_jitter"});
+    only_keys(e, "expect",
+              {"converge", "converge_within_s", "converge_within_ms", "reconverge", "rtt_within_jitter"});
     read(e, "converge", s.expect.converge);
     if (auto d = duration(e, "expect", "converge_within")) s.expect.converge_within = d;
     read(e, "reconverge", s.expect.reconverge);
@@ -351,12 +366,25 @@ Result<Scenario, std::string> parse_scenario_json(std::string_view text) {
   }
 }
 
+Result<Scenario, std::string> parse_scenario_toml(std::string_view text) {
+  // Same keys as the JSON form; TOML is turned into JSON and read by the same code.
+  toml::table table;
+  try {
+    table = toml::parse(text);
+  } catch (const toml::parse_error& e) {
+    return fail(fmt::format("line {}: {}", e.source().begin.line, e.description()));
+  }
+  std::ostringstream json_text;
+  json_text << toml::json_formatter{table};
+  return parse_scenario_json(json_text.str());
+}
+
 Result<Scenario, std::string> load_scenario_file(const std::string& path) {
   std::ifstream in(path);
   if (!in) return fail(fmt::format("{}: cannot open", path));
   std::stringstream buf;
   buf << in.rdbuf();
-  auto s = parse_scenario_json(buf.str());
+  auto s = path.ends_with(".toml") ? parse_scenario_toml(buf.str()) : parse_scenario_json(buf.str());
   if (!s) return fail(fmt::format("{}: {}", path, s.error()));
   return s;
 }

@@ -21,27 +21,27 @@ struct Fault {
   enum class Kind : std::uint8_t { cut, degrade, restore, partition, heal, crash, restart, pause };
   Duration at;
   Kind kind = Kind::cut;
-  NodeIndex a = 0;                                // cut/degrade/restore: one end; crash/restart/pause: the node
-  NodeIndex b = 0;                                // cut/degrade/restore: the other end
-  LinkParams link;                                // degrade
-  std::vector<std::vector<NodeIndex>> groups;     // partition
-  Duration pause_for = seconds(1);                // pause
+  NodeIndex a = 0;                             // cut/degrade/restore: one end; crash/restart/pause: the node
+  NodeIndex b = 0;                             // cut/degrade/restore: the other end
+  LinkParams link;                             // degrade
+  std::vector<std::vector<NodeIndex>> groups;  // partition
+  Duration pause_for = seconds(1);             // pause
 };
 std::string_view name(Fault::Kind k);
 
 // Crashes (and restarts) random nodes, and pauses others, between start and stop.
 struct ChurnSpec {
   Duration start = seconds(10);
-  Duration stop{};                       // zero: no churn
-  Duration mean_interval = seconds(2);   // between two churn actions (whole network)
+  Duration stop{};                      // zero: no churn
+  Duration mean_interval = seconds(2);  // between two churn actions (whole network)
   Duration down_min = seconds(2), down_max = seconds(10);
-  double pause_fraction = 0.25;          // share of actions that are pauses instead of crashes
+  double pause_fraction = 0.25;  // share of actions that are pauses instead of crashes
   Duration pause_max = seconds(3);
 };
 
 struct TrafficSpec {
-  Duration interval{};          // zero: no traffic; else each node sends one message per interval (jittered)
-  std::size_t payload = 128;    // bytes per message
+  Duration interval{};        // zero: no traffic; else each node sends one message per interval (jittered)
+  std::size_t payload = 128;  // bytes per message
   Duration start = seconds(5);
 };
 
@@ -52,10 +52,10 @@ struct NodeTuning {
 };
 
 struct Expectations {
-  bool converge = true;                  // every expected neighbour pair connected at some point
+  bool converge = true;  // every expected neighbour pair connected at some point
   std::optional<Duration> converge_within;
-  bool reconverge = false;               // ...and again after the last fault (among live, reachable pairs)
-  bool rtt_within_jitter = false;        // seven-city: measured RTT matches the model
+  bool reconverge = false;         // ...and again after the last fault (among live, reachable pairs)
+  bool rtt_within_jitter = false;  // seven-city: measured RTT matches the model
 };
 
 struct Scenario {
@@ -79,6 +79,9 @@ std::vector<std::string_view> scenario_names();
 
 // A scenario from JSON text (see docs/simulation.md for the format).
 Result<Scenario, std::string> parse_scenario_json(std::string_view text);
+// The same keys in TOML (tables for objects, arrays of tables for faults).
+Result<Scenario, std::string> parse_scenario_toml(std::string_view text);
+// By extension: .toml is TOML, anything else JSON.
 Result<Scenario, std::string> load_scenario_file(const std::string& path);
 
 // The faults a ChurnSpec draws from `rng` for `nodes` nodes, sorted by time.

@@ -1,7 +1,7 @@
 // Scenarios as C++ and as JSON; churn generation.
-#include <gtest/gtest.h>
-
 #include "sim/scenario.hpp"
+
+#include <gtest/gtest.h>
 
 namespace hyphae::sim {
 namespace {
@@ -84,7 +84,8 @@ TEST(Scenario, JsonErrorsNameThePlace) {
   auto typo = parse_scenario_json(R"({"topology": {"kind": "ring", "nodez": 3}})");
   ASSERT_FALSE(typo);
   EXPECT_NE(typo.error().find("nodez"), std::string::npos) << typo.error();
-  auto bad_node = parse_scenario_json(R"({"topology": {"nodes": 4}, "faults": [{"at_s": 1, "action": "crash", "node": 9}]})");
+  auto bad_node = parse_scenario_json(
+      R"({"topology": {"nodes": 4}, "faults": [{"at_s": 1, "action": "crash", "node": 9}]})");
   ASSERT_FALSE(bad_node);
   EXPECT_NE(bad_node.error().find("fault #0"), std::string::npos) << bad_node.error();
   auto bad_action = parse_scenario_json(R"({"faults": [{"at_s": 1, "action": "explode"}]})");
@@ -95,13 +96,35 @@ TEST(Scenario, JsonErrorsNameThePlace) {
 }
 
 TEST(Scenario, ExampleFilesLoad) {
-  for (auto file : {"cut-and-restore.json", "lossy-ring.json"}) {
+  for (auto file : {"cut-and-restore.json", "lossy-ring.json", "partition-heal.toml"}) {
     auto s = load_scenario_file(std::string(HYPHAE_SIM_SCENARIOS) + "/" + file);
     EXPECT_TRUE(s) << file << ": " << (s ? "" : s.error());
   }
   auto missing = load_scenario_file("/nonexistent/x.json");
   ASSERT_FALSE(missing);
   EXPECT_NE(missing.error().find("/nonexistent/x.json"), std::string::npos);
+}
+
+TEST(Scenario, ParsesToml) {
+  auto s = parse_scenario_toml(R"(
+name = "t"
+duration_s = 12.5
+[topology]
+kind = "line"
+nodes = 5
+[[faults]]
+at_ms = 1500
+action = "crash"
+node = 2
+)");
+  ASSERT_TRUE(s) << s.error();
+  EXPECT_EQ(s->topology.kind, "line");
+  EXPECT_EQ(s->duration, milliseconds(12500));
+  ASSERT_EQ(s->faults.size(), 1u);
+  EXPECT_EQ(s->faults[0].at, milliseconds(1500));
+  auto bad = parse_scenario_toml("name = \"x\"\n[topology\n");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().find("line 2"), std::string::npos) << bad.error();
 }
 
 TEST(Churn, DeterministicSortedAndNeverDoubleBooked) {
@@ -115,14 +138,22 @@ TEST(Churn, DeterministicSortedAndNeverDoubleBooked) {
   for (std::size_t i = 0; i < x.size(); ++i) {
     EXPECT_EQ(x[i].at, y[i].at);
     EXPECT_EQ(x[i].a, y[i].a);
-    if (i > 0) { EXPECT_LE(x[i - 1].at, x[i].at); }
+    if (i > 0) {
+      EXPECT_LE(x[i - 1].at, x[i].at);
+    }
   }
   // Every crash is followed by a restart of the same node before it crashes again.
   std::vector<int> down(20, 0);
   for (const auto& f : x) {
-    if (f.kind == Fault::Kind::crash) { EXPECT_EQ(down[f.a]++, 0); }
-    if (f.kind == Fault::Kind::restart) { EXPECT_EQ(down[f.a]--, 1); }
-    if (f.kind == Fault::Kind::pause) { EXPECT_EQ(down[f.a], 0); }
+    if (f.kind == Fault::Kind::crash) {
+      EXPECT_EQ(down[f.a]++, 0);
+    }
+    if (f.kind == Fault::Kind::restart) {
+      EXPECT_EQ(down[f.a]--, 1);
+    }
+    if (f.kind == Fault::Kind::pause) {
+      EXPECT_EQ(down[f.a], 0);
+    }
   }
   EXPECT_TRUE(expand_churn(ChurnSpec{}, 20, a).empty());  // stop = 0: no churn
 }

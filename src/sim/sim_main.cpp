@@ -1,6 +1,7 @@
 // hyphae-sim: the simulator on its own, for benchmarks and bisecting seeds
 // until (and besides) `hyphae sim` in src/cli. Same options, same output:
-//   hyphae-sim --scenario NAME|FILE [--nodes N] [--seed S] [--duration D] [--json] [--quiet] [--check-every-event]
+//   hyphae-sim --scenario NAME|FILE [--nodes N] [--seed S] [--duration D] [--json] [--quiet]
+//   [--check-every-event]
 // D is a number with a unit: 500ms, 60s, 2m. Exit 0: ok; 1: invariant or
 // expectation failed; 2: bad arguments.
 #include <charconv>
@@ -23,7 +24,8 @@ std::optional<std::uint64_t> number(std::string_view s) {
 }
 
 std::optional<Duration> duration(std::string_view s) {
-  for (auto [suffix, ns] : {std::pair<std::string_view, std::int64_t>{"ms", 1'000'000}, {"s", 1'000'000'000},
+  for (auto [suffix, ns] : {std::pair<std::string_view, std::int64_t>{"ms", 1'000'000},
+                            {"s", 1'000'000'000},
                             {"m", 60'000'000'000}}) {
     if (s.ends_with(suffix)) {
       auto v = number(s.substr(0, s.size() - suffix.size()));
@@ -31,15 +33,17 @@ std::optional<Duration> duration(std::string_view s) {
       return hyphae::nanoseconds(static_cast<std::int64_t>(*v) * ns);
     }
   }
-  auto v = number(s);  // bare number: seconds
-  if (!v) return std::nullopt;
-  return hyphae::seconds(static_cast<std::int64_t>(*v));
+  double secs = 0;  // a bare number: seconds, as `hyphae sim --duration` takes them
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), secs);
+  if (ec != std::errc{} || end != s.data() + s.size() || !(secs > 0)) return std::nullopt;
+  return hyphae::nanoseconds(static_cast<std::int64_t>(secs * 1e9));
 }
 
 int usage(const std::string& why) {
-  std::cerr << "hyphae-sim: " << why
-            << "\nusage: hyphae-sim --scenario NAME|FILE [--nodes N] [--seed S] [--duration D] [--json] [--quiet] "
-               "[--check-every-event]\n";
+  std::cerr
+      << "hyphae-sim: " << why
+      << "\nusage: hyphae-sim --scenario NAME|FILE [--nodes N] [--seed S] [--duration D] [--json] [--quiet] "
+         "[--check-every-event]\n";
   return 2;
 }
 

@@ -1,11 +1,11 @@
 #include "sim/topology.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "base/assert.hpp"
 
@@ -16,13 +16,13 @@ namespace {
 // rounded; order as kCityNames. Symmetric; the diagonal is unused.
 constexpr std::array<std::array<int, kCities>, kCities> kRttMs{{
     //  SF   NY  LON  BER  TYO  SIN  SYD
-    {0, 70, 141, 152, 108, 172, 147},     // san-francisco
-    {70, 0, 72, 88, 166, 233, 205},       // new-york
-    {141, 72, 0, 16, 232, 168, 262},      // london
-    {152, 88, 16, 0, 246, 162, 288},      // berlin
-    {108, 166, 232, 246, 0, 70, 112},     // tokyo
-    {172, 233, 168, 162, 70, 0, 92},      // singapore
-    {147, 205, 262, 288, 112, 92, 0},     // sydney
+    {0, 70, 141, 152, 108, 172, 147},  // san-francisco
+    {70, 0, 72, 88, 166, 233, 205},    // new-york
+    {141, 72, 0, 16, 232, 168, 262},   // london
+    {152, 88, 16, 0, 246, 162, 288},   // berlin
+    {108, 166, 232, 246, 0, 70, 112},  // tokyo
+    {172, 233, 168, 162, 70, 0, 92},   // singapore
+    {147, 205, 262, 288, 112, 92, 0},  // sydney
 }};
 
 using EdgeSet = std::set<std::pair<NodeIndex, NodeIndex>>;
@@ -75,12 +75,14 @@ Topology random_geometric(const TopologySpec& spec, Rng& rng) {
   const std::size_t n = spec.nodes;
   auto xy = std::make_shared<std::vector<std::pair<double, double>>>(n);
   for (auto& p : *xy) p = {rng.unit(), rng.unit()};
-  const double r = std::min(1.0, std::sqrt(static_cast<double>(spec.degree) / (M_PI * static_cast<double>(n))));
+  const double r =
+      std::min(1.0, std::sqrt(static_cast<double>(spec.degree) / (M_PI * static_cast<double>(n))));
   // Bucket into cells of side r so each node only looks at its 3x3 block.
   const auto cells = std::max<std::size_t>(1, static_cast<std::size_t>(1.0 / r));
   std::vector<std::vector<NodeIndex>> bucket(cells * cells);
   auto cell_of = [&](double v) { return std::min(cells - 1, static_cast<std::size_t>(v * double(cells))); };
-  for (NodeIndex i = 0; i < n; ++i) bucket[cell_of((*xy)[i].first) * cells + cell_of((*xy)[i].second)].push_back(i);
+  for (NodeIndex i = 0; i < n; ++i)
+    bucket[cell_of((*xy)[i].first) * cells + cell_of((*xy)[i].second)].push_back(i);
   EdgeSet edges;
   for (NodeIndex i = 0; i < n; ++i) {
     const auto cx = cell_of((*xy)[i].first), cy = cell_of((*xy)[i].second);
@@ -117,7 +119,8 @@ void small_world(const TopologySpec& spec, Rng& rng, EdgeSet& edges) {
       // Draw for every lattice edge so the stream does not depend on outcomes.
       const double draw = rng.unit();
       const auto pick = static_cast<NodeIndex>(rng.below(n));
-      if (draw < spec.rewire && pick != i && !edges.contains({std::min(i, pick), std::max(i, pick)})) target = pick;
+      if (draw < spec.rewire && pick != i && !edges.contains({std::min(i, pick), std::max(i, pick)}))
+        target = pick;
       add_edge(edges, i, target);
     }
   }
@@ -194,7 +197,8 @@ Result<Topology, std::string> make_topology(const TopologySpec& spec, Rng& rng) 
   Topology t;
   EdgeSet edges;
   if (spec.kind == "full-mesh") {
-    if (n > 2000) return fail(fmt::format("full-mesh of {} nodes is too many sessions; use a sparse topology", n));
+    if (n > 2000)
+      return fail(fmt::format("full-mesh of {} nodes is too many sessions; use a sparse topology", n));
     for (NodeIndex a = 0; a < n; ++a)
       for (NodeIndex b = a + 1; b < n; ++b) add_edge(edges, a, b);
   } else if (spec.kind == "ring") {
@@ -204,7 +208,8 @@ Result<Topology, std::string> make_topology(const TopologySpec& spec, Rng& rng) 
   } else if (spec.kind == "grid") {
     grid(n, edges);
   } else if (spec.kind == "small-world") {
-    if (spec.degree < 2 || spec.degree >= n) return fail(fmt::format("small-world degree {} must be in [2, nodes)", spec.degree));
+    if (spec.degree < 2 || spec.degree >= n)
+      return fail(fmt::format("small-world degree {} must be in [2, nodes)", spec.degree));
     small_world(spec, rng, edges);
   } else if (spec.kind == "random-geometric") {
     if (spec.degree < 1) return fail(std::string("random-geometric degree must be >= 1"));
@@ -213,9 +218,10 @@ Result<Topology, std::string> make_topology(const TopologySpec& spec, Rng& rng) 
     if (n < kCities) return fail(fmt::format("seven-city needs at least {} nodes", kCities));
     t = seven_city(spec);
   } else {
-    return fail(fmt::format("unknown topology '{}' (full-mesh, ring, line, grid, random-geometric, small-world, "
-                            "seven-city)",
-                            spec.kind));
+    return fail(
+        fmt::format("unknown topology '{}' (full-mesh, ring, line, grid, random-geometric, small-world, "
+                    "seven-city)",
+                    spec.kind));
   }
   t.kind = spec.kind;
   t.nodes = n;

@@ -19,11 +19,11 @@ namespace hyphae::sim {
 struct TopologySpec {
   std::string kind = "ring";  // full-mesh | ring | line | grid | random-geometric | small-world | seven-city
   std::size_t nodes = 16;
-  std::size_t degree = 4;                  // random-geometric: mean degree; small-world: lattice degree (even)
-  double rewire = 0.1;                     // small-world: probability an edge is rewired
-  LinkParams link;                         // every link (uniform kinds); intra-city (seven-city)
+  std::size_t degree = 4;  // random-geometric: mean degree; small-world: lattice degree (even)
+  double rewire = 0.1;     // small-world: probability an edge is rewired
+  LinkParams link;         // every link (uniform kinds); intra-city (seven-city)
   Duration span_latency = milliseconds(40);  // random-geometric: extra one-way delay across the unit square
-  std::size_t gateways = 3;                // seven-city: nodes per city that dial every other city
+  std::size_t gateways = 3;                  // seven-city: nodes per city that dial every other city
 };
 
 struct Topology {

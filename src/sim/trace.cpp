@@ -1,22 +1,31 @@
 #include "sim/trace.hpp"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace hyphae::sim {
 
 std::string_view name(TraceKind k) {
   switch (k) {
-    case TraceKind::deliver: return "deliver";
-    case TraceKind::drop: return "drop";
-    case TraceKind::peer_connected: return "peer_connected";
-    case TraceKind::peer_lost: return "peer_lost";
-    case TraceKind::msg_received: return "msg_received";
-    case TraceKind::msg_acked: return "msg_acked";
-    case TraceKind::msg_failed: return "msg_failed";
-    case TraceKind::fault: return "fault";
-    case TraceKind::violation: return "violation";
+    case TraceKind::deliver:
+      return "deliver";
+    case TraceKind::drop:
+      return "drop";
+    case TraceKind::peer_connected:
+      return "peer_connected";
+    case TraceKind::peer_lost:
+      return "peer_lost";
+    case TraceKind::msg_received:
+      return "msg_received";
+    case TraceKind::msg_acked:
+      return "msg_acked";
+    case TraceKind::msg_failed:
+      return "msg_failed";
+    case TraceKind::fault:
+      return "fault";
+    case TraceKind::violation:
+      return "violation";
   }
   return "?";
 }
@@ -31,10 +40,12 @@ std::string format(const TraceRecord& r) {
     case TraceKind::deliver:
       return fmt::format("{} deliver {} <- {} {}B", t, node_name(r.node), node_name(r.other), r.value);
     case TraceKind::drop:
-      return fmt::format("{} drop {} -> {} {}B ({})", t, node_name(r.other), node_name(r.node), r.value, r.detail);
+      return fmt::format("{} drop {} -> {} {}B ({})", t, node_name(r.other), node_name(r.node), r.value,
+                         r.detail);
     case TraceKind::msg_received:
     case TraceKind::msg_acked:
-      return fmt::format("{} {} {} peer {} id {}", t, name(r.kind), node_name(r.node), node_name(r.other), r.value);
+      return fmt::format("{} {} {} peer {} id {}", t, name(r.kind), node_name(r.node), node_name(r.other),
+                         r.value);
     default:
       return fmt::format("{} {} {} {}{}{}", t, name(r.kind), node_name(r.node), node_name(r.other),
                          r.detail.empty() ? "" : " ", r.detail);

@@ -1,9 +1,9 @@
 #include "sim/world.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstring>
-
-#include <fmt/format.h>
 
 #include "base/assert.hpp"
 #include "crypto/keys.hpp"
@@ -56,9 +56,9 @@ double percentile_ms(std::vector<std::int64_t> samples, double p) {
 }
 
 std::string Report::text() const {
-  std::string out = fmt::format("INVARIANT VIOLATED: {}\n  at {} (virtual){}\n  {}\n", violation.invariant,
-                                ms_text(at), violation.node == kNoNode ? "" : fmt::format(", node n{}", violation.node),
-                                violation.detail);
+  std::string out = fmt::format(
+      "INVARIANT VIOLATED: {}\n  at {} (virtual){}\n  {}\n", violation.invariant, ms_text(at),
+      violation.node == kNoNode ? "" : fmt::format(", node n{}", violation.node), violation.detail);
   if (violation.node != kNoNode) {
     out += fmt::format("  last {} events naming n{}:\n", recent_node.size(), violation.node);
     for (const auto& r : recent_node) out += "    " + format(r) + "\n";
@@ -133,7 +133,8 @@ World::World(const Scenario& scenario, Topology topology, std::uint64_t seed)
   Rng churn_rng = rng_.split();
   auto churn = expand_churn(scenario_.churn, n, churn_rng);
   faults_.insert(faults_.end(), churn.begin(), churn.end());
-  std::stable_sort(faults_.begin(), faults_.end(), [](const Fault& x, const Fault& y) { return x.at < y.at; });
+  std::stable_sort(faults_.begin(), faults_.end(),
+                   [](const Fault& x, const Fault& y) { return x.at < y.at; });
   for (std::uint32_t k = 0; k < faults_.size(); ++k) {
     queue_.push(Instant{} + faults_[k].at, Event{.kind = Event::Kind::fault, .index = k});
     last_fault_at_ = std::max(last_fault_at_, Instant{} + faults_[k].at);
@@ -141,7 +142,8 @@ World::World(const Scenario& scenario, Topology topology, std::uint64_t seed)
   queue_.push(Instant{} + scenario_.check_interval, Event{.kind = Event::Kind::check});
   if (scenario_.traffic.interval.ns > 0) {
     for (NodeIndex i = 0; i < n; ++i) {
-      const auto offset = static_cast<std::int64_t>(traffic_rng_.unit() * double(scenario_.traffic.interval.ns));
+      const auto offset =
+          static_cast<std::int64_t>(traffic_rng_.unit() * double(scenario_.traffic.interval.ns));
       queue_.push(Instant{} + scenario_.traffic.start + nanoseconds(offset),
                   Event{.kind = Event::Kind::traffic, .node = i});
     }
@@ -163,8 +165,8 @@ void World::boot(NodeIndex n) {
   drain(n);
 }
 
-void World::record(TraceKind kind, NodeIndex node, NodeIndex other, std::uint64_t value, std::string_view detail,
-                   ByteView bytes) {
+void World::record(TraceKind kind, NodeIndex node, NodeIndex other, std::uint64_t value,
+                   std::string_view detail, ByteView bytes) {
   trace_.record(TraceRecord{now_, kind, node, other, value, detail}, bytes);
 }
 
@@ -199,7 +201,8 @@ void World::transmit(NodeIndex from, node::Transmit t) {
   if (!to) return drop(DropReason::no_route, kNoNode);
   const Verdict v = net_.route(now_, from, *to, t.data.size(), net_rng_);
   if (!v.deliver_at) return drop(v.reason, *to);
-  queue_.push(*v.deliver_at, Event{.kind = Event::Kind::deliver, .node = *to, .from = from, .data = std::move(t.data)});
+  queue_.push(*v.deliver_at,
+              Event{.kind = Event::Kind::deliver, .node = *to, .from = from, .data = std::move(t.data)});
 }
 
 void World::deliver(NodeIndex to, NodeIndex from, Bytes& data) {
@@ -244,12 +247,14 @@ void World::handle(NodeIndex n, node::NodeEvent& e) {
     ++stats_.peer_connected;
     const auto peer = index_of(c->id);
     record(TraceKind::peer_connected, n, peer.value_or(kNoNode));
-    if (!peer) return fail_invariant({"peer_is_known", n, fmt::format("PeerConnected with unknown id {}", c->id.to_string())});
+    if (!peer)
+      return fail_invariant(
+          {"peer_is_known", n, fmt::format("PeerConnected with unknown id {}", c->id.to_string())});
     if (*peer == n) return fail_invariant({"no_self_session", n, "PeerConnected with its own id"});
     if (c->address != address(*peer)) {
       return fail_invariant({"peer_address_matches", n,
-                             fmt::format("PeerConnected n{} at {}, but n{} is at {}", *peer, c->address.to_string(),
-                                         *peer, address(*peer).to_string())});
+                             fmt::format("PeerConnected n{} at {}, but n{} is at {}", *peer,
+                                         c->address.to_string(), *peer, address(*peer).to_string())});
     }
     mark_connected(n, *peer, true);
   } else if (auto* l = std::get_if<node::PeerLost>(&e)) {
@@ -272,7 +277,8 @@ void World::handle(NodeIndex n, node::NodeEvent& e) {
     }
     for (std::size_t k = kTrafficHeader; k < p.size(); ++k) {
       if (p[k] != filler(seq, k)) {
-        return fail_invariant({"payload_intact", n, fmt::format("message n{}#{} corrupted at byte {}", src, seq, k)});
+        return fail_invariant(
+            {"payload_intact", n, fmt::format("message n{}#{} corrupted at byte {}", src, seq, k)});
       }
     }
     if (!delivered_.insert((std::uint64_t{src} << 40) | seq).second) {
@@ -289,10 +295,11 @@ void World::handle(NodeIndex n, node::NodeEvent& e) {
       const std::uint64_t seq = it->second;
       s.in_flight.erase(it);
       if (!delivered_.contains((std::uint64_t{n} << 40) | seq)) {
-        return fail_invariant({"acked_implies_delivered", n,
-                               fmt::format("message n{}#{} (id {}) to n{} acknowledged but never handed to the "
-                                           "receiver",
-                                           n, seq, a->id, to.value_or(kNoNode))});
+        return fail_invariant(
+            {"acked_implies_delivered", n,
+             fmt::format("message n{}#{} (id {}) to n{} acknowledged but never handed to the "
+                         "receiver",
+                         n, seq, a->id, to.value_or(kNoNode))});
       }
     }
   } else if (auto* f = std::get_if<node::MessageFailed>(&e)) {
@@ -313,8 +320,8 @@ void World::send_traffic(NodeIndex n) {
   const NodeIndex to = adjacency_[n][pick % adjacency_[n].size()];
   const std::uint64_t seq = s.traffic_seq++;
   const Bytes payload = traffic_payload(n, to, seq, scenario_.traffic.payload);
-  auto id = s.node->send(now_, slots_[to].identity->id, wire::MessageType::notification, wire::Priority::medium,
-                         payload);
+  auto id = s.node->send(now_, slots_[to].identity->id, wire::MessageType::notification,
+                         wire::Priority::medium, payload);
   if (id) {
     ++stats_.messages_sent;
     s.in_flight.emplace(*id, seq);
@@ -351,7 +358,9 @@ void World::apply(const Fault& f) {
       net_.cut(f.a, f.b);
       cut_since_.emplace(pair_key(std::min(f.a, f.b), std::max(f.a, f.b)), now_);
       break;
-    case Fault::Kind::degrade: net_.degrade(f.a, f.b, f.link); break;
+    case Fault::Kind::degrade:
+      net_.degrade(f.a, f.b, f.link);
+      break;
     case Fault::Kind::restore:
       net_.restore(f.a, f.b);
       cut_since_.erase(pair_key(std::min(f.a, f.b), std::max(f.a, f.b)));
@@ -364,9 +373,15 @@ void World::apply(const Fault& f) {
       net_.heal();
       partition_since_.reset();
       break;
-    case Fault::Kind::crash: crash(f.a); break;
-    case Fault::Kind::restart: restart(f.a); break;
-    case Fault::Kind::pause: pause(f.a, f.pause_for); break;
+    case Fault::Kind::crash:
+      crash(f.a);
+      break;
+    case Fault::Kind::restart:
+      restart(f.a);
+      break;
+    case Fault::Kind::pause:
+      pause(f.a, f.pause_for);
+      break;
   }
 }
 
@@ -401,7 +416,8 @@ void World::pause(NodeIndex n, Duration d) {
 void World::on_progress(Duration step, std::function<void(const World&)> fn) {
   HYPHAE_ASSERT(step.ns > 0);
   progress_ = std::move(fn);
-  queue_.push(now_ + step, Event{.kind = Event::Kind::progress, .index = static_cast<std::uint32_t>(step.ns / 1'000'000)});
+  queue_.push(now_ + step,
+              Event{.kind = Event::Kind::progress, .index = static_cast<std::uint32_t>(step.ns / 1'000'000)});
 }
 
 void World::fail_invariant(Violation v) {
@@ -424,49 +440,56 @@ void World::run_checks() {
 void World::install_builtin_invariants() {
   // The cores' own view agrees with the simulator's: connected peers are real
   // nodes, at their real addresses, and never the node itself.
-  add_invariant({"peers_consistent", [](const World& w) -> std::optional<Violation> {
-                   for (NodeIndex n = 0; n < w.size(); ++n) {
-                     const node::Node* core = w.node(n);
-                     if (!core) continue;
-                     for (const auto& p : core->peers()) {
-                       if (p.state != "connected") continue;
-                       const auto idx = w.index_of(p.id);
-                       if (!idx) return Violation{{}, n, fmt::format("peers() lists unknown id {}", p.id.to_string())};
-                       if (*idx == n) return Violation{{}, n, "peers() lists the node itself"};
-                       if (!w.connected_peers(n).contains(*idx)) {
-                         return Violation{{}, n, fmt::format("peers() lists n{} as connected without a PeerConnected "
-                                                             "event",
-                                                             *idx)};
-                       }
-                     }
-                   }
-                   return std::nullopt;
-                 }});
-  add_invariant({"outbox_bounded", [](const World& w) -> std::optional<Violation> {
-                   for (NodeIndex n = 0; n < w.size(); ++n) {
-                     const node::Node* core = w.node(n);
-                     if (core && core->outbox_size() > w.node_config().outbox_max) {
-                       return Violation{{}, n, fmt::format("outbox holds {} > {}", core->outbox_size(),
-                                                           w.node_config().outbox_max)};
-                     }
-                   }
-                   return std::nullopt;
-                 }});
+  add_invariant(
+      {"peers_consistent", [](const World& w) -> std::optional<Violation> {
+         for (NodeIndex n = 0; n < w.size(); ++n) {
+           const node::Node* core = w.node(n);
+           if (!core) continue;
+           for (const auto& p : core->peers()) {
+             if (p.state != "connected") continue;
+             const auto idx = w.index_of(p.id);
+             if (!idx) return Violation{{}, n, fmt::format("peers() lists unknown id {}", p.id.to_string())};
+             if (*idx == n) return Violation{{}, n, "peers() lists the node itself"};
+             if (!w.connected_peers(n).contains(*idx)) {
+               return Violation{{},
+                                n,
+                                fmt::format("peers() lists n{} as connected without a PeerConnected "
+                                            "event",
+                                            *idx)};
+             }
+           }
+         }
+         return std::nullopt;
+       }});
+  add_invariant(
+      {"outbox_bounded", [](const World& w) -> std::optional<Violation> {
+         for (NodeIndex n = 0; n < w.size(); ++n) {
+           const node::Node* core = w.node(n);
+           if (core && core->outbox_size() > w.node_config().outbox_max) {
+             return Violation{
+                 {}, n, fmt::format("outbox holds {} > {}", core->outbox_size(), w.node_config().outbox_max)};
+           }
+         }
+         return std::nullopt;
+       }});
   // Failure detection is bounded: a peer that has been unreachable for longer
   // than the session timeout (plus one keepalive and a check interval) must
   // not still be reported connected.
   add_invariant({"failure_detected", [](const World& w) -> std::optional<Violation> {
-                   const Duration bound = w.node_config().session_timeout + w.node_config().keepalive_interval +
-                                          w.scenario().check_interval + seconds(1);
+                   const Duration bound = w.node_config().session_timeout +
+                                          w.node_config().keepalive_interval + w.scenario().check_interval +
+                                          seconds(1);
                    for (NodeIndex n = 0; n < w.size(); ++n) {
                      if (!w.node(n) || w.is_paused(n)) continue;
                      for (NodeIndex p : w.connected_peers(n)) {
                        const auto since = w.unreachable_since(n, p);
                        if (since && w.now() - *since > bound) {
-                         return Violation{{}, n, fmt::format("still connected to n{}, unreachable since {} ({:.1f} s "
-                                                             "> bound {:.1f} s)",
-                                                             p, ms_text(*since), (w.now() - *since).seconds(),
-                                                             bound.seconds())};
+                         return Violation{
+                             {},
+                             n,
+                             fmt::format("still connected to n{}, unreachable since {} ({:.1f} s "
+                                         "> bound {:.1f} s)",
+                                         p, ms_text(*since), (w.now() - *since).seconds(), bound.seconds())};
                        }
                      }
                    }

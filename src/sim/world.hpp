@@ -68,9 +68,9 @@ struct Stats {
   std::uint64_t peer_connected = 0;
   std::uint64_t peer_lost = 0;
   std::uint64_t faults = 0;
-  std::uint64_t messages_sent = 0;      // background traffic accepted by Node::send
-  std::uint64_t messages_refused = 0;   // Node::send returned an error
-  std::uint64_t messages_delivered = 0; // MessageReceived (unique)
+  std::uint64_t messages_sent = 0;       // background traffic accepted by Node::send
+  std::uint64_t messages_refused = 0;    // Node::send returned an error
+  std::uint64_t messages_delivered = 0;  // MessageReceived (unique)
   std::uint64_t messages_acked = 0;
   std::uint64_t messages_failed = 0;
   std::vector<std::int64_t> ack_latency_ns;
@@ -154,14 +154,14 @@ class World {
   struct Slot {
     std::unique_ptr<crypto::Identity> identity;  // stable address: Node keeps a reference
     std::unique_ptr<crypto::SeededKeySource> keys;
-    std::unique_ptr<node::Node> node;            // null while crashed
-    Rng rng{0};                                  // parent stream of this node's incarnations
-    std::uint32_t gen = 0;                       // bumped by crash/restart/pause: stale events skip
+    std::unique_ptr<node::Node> node;  // null while crashed
+    Rng rng{0};                        // parent stream of this node's incarnations
+    std::uint32_t gen = 0;             // bumped by crash/restart/pause: stale events skip
     std::optional<Instant> armed;
     bool paused = false;
     bool tick_missed = false;
     std::deque<std::pair<NodeIndex, Bytes>> backlog;  // datagrams that arrived while paused
-    std::optional<Instant> down_since;               // crashed or paused since
+    std::optional<Instant> down_since;                // crashed or paused since
     Instant last_tick_at{-1};
     std::uint32_t ticks_at_instant = 0;
     std::vector<NodeIndex> dials;
@@ -182,8 +182,8 @@ class World {
   void send_traffic(NodeIndex n);
   void run_checks();
   void fail_invariant(Violation v);
-  void record(TraceKind kind, NodeIndex node, NodeIndex other, std::uint64_t value = 0, std::string_view detail = {},
-              ByteView bytes = {});
+  void record(TraceKind kind, NodeIndex node, NodeIndex other, std::uint64_t value = 0,
+              std::string_view detail = {}, ByteView bytes = {});
   void mark_connected(NodeIndex n, NodeIndex peer, bool up);
   void forget_connections(NodeIndex n);
   void install_builtin_invariants();
@@ -201,8 +201,8 @@ class World {
   std::vector<Fault> faults_;
   std::unordered_map<crypto::NodeId, NodeIndex> by_id_;
   std::vector<std::vector<NodeIndex>> adjacency_;
-  std::unordered_set<std::uint64_t> expected_;   // directed pairs (a << 32 | b)
-  std::size_t expected_up_ = 0;                  // of those, currently connected
+  std::unordered_set<std::uint64_t> expected_;  // directed pairs (a << 32 | b)
+  std::size_t expected_up_ = 0;                 // of those, currently connected
   std::optional<Instant> converged_at_;
   std::optional<Instant> reconverged_at_;
   Instant last_fault_at_{};

@@ -1,11 +1,12 @@
 // Whole nodes on virtual time: scenarios end to end, determinism, faults,
 // invariant reports. Node counts stay small so the sanitizer build stays fast.
+#include "sim/world.hpp"
+
 #include <gtest/gtest.h>
 
 #include <sstream>
 
 #include "sim/run.hpp"
-#include "sim/world.hpp"
 
 namespace hyphae::sim {
 namespace {
@@ -51,8 +52,8 @@ TEST(World, SameSeedSameSummaryDifferentSeedDifferentTrace) {
   const SimSummary c = run(o);
   EXPECT_NE(a.json["trace_hash"], c.json["trace_hash"]);
   EXPECT_TRUE(a.ok) << a.report;
-  for (const char* key : {"seed", "nodes", "virtual_ms", "wall_ms", "events", "datagrams", "dropped", "trace_hash",
-                          "converged_at_ms"}) {
+  for (const char* key : {"seed", "nodes", "virtual_ms", "wall_ms", "events", "datagrams", "dropped",
+                          "trace_hash", "converged_at_ms"}) {
     EXPECT_TRUE(a.json.contains(key)) << key;
   }
 }
@@ -125,6 +126,12 @@ TEST(World, CutLinkIsLostThenRestored) {
   EXPECT_TRUE(r.ok) << r.report;
   EXPECT_GT(r.json["dropped_by_reason"]["cut"].get<int>(), 0);
   EXPECT_GE(r.json["peer_lost_events"].get<int>(), 2);
+}
+
+TEST(World, TomlPartitionOfAGridHeals) {
+  auto r = run({.scenario = std::string(HYPHAE_SIM_SCENARIOS) + "/partition-heal.toml", .seed = 6});
+  EXPECT_TRUE(r.ok) << r.report;
+  EXPECT_GT(r.json["dropped_by_reason"]["partition"].get<int>(), 0);
 }
 
 TEST(World, CongestionAndLossShowUp) {
