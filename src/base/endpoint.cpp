@@ -60,12 +60,16 @@ std::optional<Endpoint> Endpoint::parse(std::string_view text) {
 
 std::string Endpoint::to_string() const {
   char buf[INET6_ADDRSTRLEN] = {};
+  std::string out;
   if (is_v4()) {
     inet_ntop(AF_INET, ip.data() + 12, buf, sizeof buf);
-    return std::string(buf) + ":" + std::to_string(port);
+    out.append(buf);
+  } else {
+    inet_ntop(AF_INET6, ip.data(), buf, sizeof buf);
+    out.append("[").append(buf).append("]");
   }
-  inet_ntop(AF_INET6, ip.data(), buf, sizeof buf);
-  return "[" + std::string(buf) + "]:" + std::to_string(port);
+  out.append(":").append(std::to_string(port));
+  return out;
 }
 
 }  // namespace hyphae
