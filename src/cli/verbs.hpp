@@ -32,6 +32,7 @@ struct SimCliOptions {
   std::uint64_t seed = 1;
   double duration_s = 0;  // 0: the scenario's default
   bool json = false;
+  bool check_every_event = false;
 };
 void add_sim_options(CLI::App* sim, SimCliOptions& opts);
 int run_sim(const SimCliOptions& opts);

@@ -30,8 +30,9 @@ std::vector<OutgoingMessage*> Outbox::due(const crypto::NodeId& to, Instant now)
   for (auto& [id, m] : messages_) {
     if (m.to == to && is_due(m, now)) out.push_back(&m);
   }
-  std::stable_sort(out.begin(), out.end(), [](const OutgoingMessage* a, const OutgoingMessage* b) {
-    return static_cast<int>(a->priority) < static_cast<int>(b->priority);
+  // Ids grow with time, so (priority, id) is "most urgent first, then oldest".
+  std::sort(out.begin(), out.end(), [](const OutgoingMessage* a, const OutgoingMessage* b) {
+    return std::pair(a->priority, a->id) < std::pair(b->priority, b->id);
   });
   return out;
 }
