@@ -118,6 +118,7 @@ int run_daemon(const Config& config) {
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int signal) {
     spdlog::info("stopping on signal {}", signal);
+    runner_ptr->with_node([](node::Node& n, Instant now) { n.close_all(now); });  // drains: the Closes go out
     runner_ptr->stop();
     boost::system::error_code ec;
     acceptor.close(ec);

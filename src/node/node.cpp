@@ -166,14 +166,13 @@ void Node::on_transport(Instant now, Endpoint from, const wire::Transport& p) {
   }
   Link& link = it->second;
   const bool was_confirmed = link.session.state() == link::SessionState::established;
-  Bytes plaintext;
-  if (auto r = link.session.on_transport(now, from, p, plaintext); !r) {
+  if (auto r = link.session.on_transport(now, from, p, rx_scratch_); !r) {
     counters_.drop(r.error());
     return;
   }
   // Validate the whole frame before acting on any of it.
   wire::TlvArray frame;
-  auto count = wire::decode_tlvs(plaintext, frame);
+  auto count = wire::decode_tlvs(rx_scratch_, frame);
   if (!count) {
     counters_.drop(count.error());
     return;
@@ -323,6 +322,19 @@ Result<std::uint64_t, SendError> Node::send(Instant now, const crypto::NodeId& t
   arm(now + config_.message_deadline);
   flush_outbox(now, to);
   return id;
+}
+
+void Node::close_all(Instant now) {
+  observe(now);
+  Bytes frame;
+  wire::append_tlv(frame, wire::Close{.reason = 0});
+  for (auto& [index, link] : links_) {
+    if (link.session.state() == link::SessionState::established) send_frame(now, link, frame);
+  }
+  links_.clear();
+  peers_.clear();
+  dials_.clear();
+  half_open_ = 0;
 }
 
 // ---- dialling ----------------------------------------------------------------

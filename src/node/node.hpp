@@ -78,6 +78,10 @@ class Node {
   Result<std::uint64_t, SendError> send(Instant now, const crypto::NodeId& to, wire::MessageType type,
                                         wire::Priority priority, ByteView payload);
 
+  // Says goodbye (a Close TLV) on every established session, so peers forget
+  // this node at once instead of after session_timeout. For a clean shutdown.
+  void close_all(Instant now);
+
   // Outputs.
   std::optional<Transmit> poll_transmit();
   std::optional<NodeEvent> poll_event();
@@ -151,6 +155,10 @@ class Node {
   std::deque<Transmit> transmits_;
   std::deque<NodeEvent> events_;
   Counters counters_;
+  // The one copy of a received transport packet, decrypted in place. Reused
+  // so steady-state receive allocates nothing; a frame's TLVs view into it
+  // until the next datagram.
+  Bytes rx_scratch_;
 };
 
 }  // namespace hyphae::node

@@ -225,6 +225,22 @@ TEST(Node, SessionsRekeyWithoutLosingThePeer) {
   EXPECT_EQ(h.events_of<MessageReceived>(b).size(), 1u);
 }
 
+TEST(Node, CloseAllMakesPeersForgetAtOnce) {
+  Harness h;
+  auto a = h.add(1), b = h.add(2);
+  h.node(a).dial(h.now, h.members[b]->address);
+  h.drain(a);
+  h.run_for(seconds(1));
+  ASSERT_EQ(h.events_of<PeerConnected>(b).size(), 1u);
+  h.node(a).close_all(h.now);
+  h.drain(a);
+  h.run_for(milliseconds(50));
+  auto lost = h.events_of<PeerLost>(b);
+  ASSERT_EQ(lost.size(), 1u);
+  EXPECT_EQ(lost[0].reason, "closed");
+  EXPECT_TRUE(h.node(b).peers().empty());
+}
+
 TEST(Node, GarbageIsDroppedAndCountedByReason) {
   Harness h;
   auto a = h.add(1);

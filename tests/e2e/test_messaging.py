@@ -36,6 +36,9 @@ def test_two_nodes():
         assert set(peers[0]) == {"node_id", "address", "state", "rtt_ms"}, peers
         send_and_check(b, a, "hello from b", "TASK", "HIGH")
         send_and_check(a, b, "ünïcødé ✓ and \"quotes\"", "NOTIFICATION", "LOW")
+        # A clean stop says goodbye: a forgets b at once, not after the 20 s session timeout.
+        b.stop()
+        wait_until(lambda: b.node_id not in a.connected_peers(), timeout=3, what="a forgets b after SIGTERM")
 
 
 def test_three_nodes_full_mesh():
