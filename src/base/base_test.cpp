@@ -22,7 +22,8 @@ TEST(Endpoint, ParsesAndPrintsV4AndV6) {
 }
 
 TEST(Endpoint, RejectsMalformed) {
-  for (const char* bad : {"", "1.2.3.4", "1.2.3.4:", "1.2.3.4:65536", "host:80", "[::1:80", "[::1]80", "1.2.3.4:8x"}) {
+  for (const char* bad :
+       {"", "1.2.3.4", "1.2.3.4:", "1.2.3.4:65536", "host:80", "[::1:80", "[::1]80", "1.2.3.4:8x"}) {
     EXPECT_FALSE(Endpoint::parse(bad)) << bad;
   }
 }

@@ -15,7 +15,10 @@ struct Duration {
   constexpr Duration operator-(Duration o) const { return {ns - o.ns}; }
   constexpr Duration operator*(std::int64_t k) const { return {ns * k}; }
   constexpr Duration operator/(std::int64_t k) const { return {ns / k}; }
-  constexpr Duration& operator+=(Duration o) { ns += o.ns; return *this; }
+  constexpr Duration& operator+=(Duration o) {
+    ns += o.ns;
+    return *this;
+  }
   constexpr double ms() const { return static_cast<double>(ns) / 1e6; }
   constexpr double seconds() const { return static_cast<double>(ns) / 1e9; }
 };
@@ -34,7 +37,10 @@ struct Instant {
   constexpr Instant operator+(Duration d) const { return {ns + d.ns}; }
   constexpr Instant operator-(Duration d) const { return {ns - d.ns}; }
   constexpr Duration operator-(Instant o) const { return {ns - o.ns}; }
-  constexpr Instant& operator+=(Duration d) { ns += d.ns; return *this; }
+  constexpr Instant& operator+=(Duration d) {
+    ns += d.ns;
+    return *this;
+  }
 };
 
 }  // namespace hyphae

@@ -18,9 +18,10 @@ using namespace hyphae;
 using nlohmann::json;
 
 int main(int argc, char** argv) {
-  CLI::App app{"hyphae: a self-organising, encrypted peer-to-peer mesh network.\n"
-               "Run `hyphae daemon --config FILE` to start a node; the other verbs talk to a running\n"
-               "node's admin API (default 127.0.0.1:9901)."};
+  CLI::App app{
+      "hyphae: a self-organising, encrypted peer-to-peer mesh network.\n"
+      "Run `hyphae daemon --config FILE` to start a node; the other verbs talk to a running\n"
+      "node's admin API (default 127.0.0.1:9901)."};
   app.require_subcommand(1);
   bool verbose = false;
   app.add_flag("-v,--verbose", verbose, "Log more (debug level)");

@@ -50,7 +50,8 @@ int peers(const ApiOptions& api, bool as_json) {
   if (r->empty()) fmt::print("no peers\n");
   for (const auto& p : *r) {
     const std::string rtt = p["rtt_ms"].is_null() ? "-" : fmt::format("{:.2f} ms", p["rtt_ms"].get<double>());
-    const std::string id = p["node_id"].get<std::string>().empty() ? "(unknown)" : p["node_id"].get<std::string>();
+    const std::string id =
+        p["node_id"].get<std::string>().empty() ? "(unknown)" : p["node_id"].get<std::string>();
     fmt::print("{:<40}  {:<22}  {:<10}  rtt {}\n", id, text_of(p["address"]), text_of(p["state"]), rtt);
   }
   return 0;
@@ -77,8 +78,8 @@ int inbox(const ApiOptions& api, std::uint64_t after, bool as_json) {
   }
   if (r->empty()) fmt::print("inbox is empty\n");
   for (const auto& m : *r) {
-    fmt::print("#{} {} from {} [{} {}]: {}\n", text_of(m["seq"]), text_of(m["received_at"]), text_of(m["from"]),
-               text_of(m["type"]), text_of(m["priority"]), text_of(m["payload"]));
+    fmt::print("#{} {} from {} [{} {}]: {}\n", text_of(m["seq"]), text_of(m["received_at"]),
+               text_of(m["from"]), text_of(m["type"]), text_of(m["priority"]), text_of(m["payload"]));
   }
   return 0;
 }

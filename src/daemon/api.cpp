@@ -45,7 +45,8 @@ std::optional<std::string> query_param(std::string_view target, std::string_view
     auto amp = rest.find('&');
     std::string_view pair = rest.substr(0, amp);
     auto eq = pair.find('=');
-    if (pair.substr(0, eq) == key) return std::string(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
+    if (pair.substr(0, eq) == key)
+      return std::string(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
     if (amp == std::string_view::npos) break;
     rest = rest.substr(amp + 1);
   }
@@ -76,8 +77,10 @@ json peers_json(ApiContext& ctx) {
 
 HttpResponse post_message(ApiContext& ctx, const HttpRequest& req) {
   auto body = json::parse(req.body(), nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded()) return json_error(400, "bad_json", "request body is not valid JSON", req.version());
-  if (!body.is_object()) return json_error(400, "bad_request", "request body must be a JSON object", req.version());
+  if (body.is_discarded())
+    return json_error(400, "bad_json", "request body is not valid JSON", req.version());
+  if (!body.is_object())
+    return json_error(400, "bad_request", "request body must be a JSON object", req.version());
   if (!body.contains("to") || !body["to"].is_string()) {
     return json_error(400, "bad_field", "'to' must be a node id (40 hex characters)", req.version());
   }
@@ -87,29 +90,31 @@ HttpResponse post_message(ApiContext& ctx, const HttpRequest& req) {
   auto type = wire::parse_message_type(type_text);
   if (!body.value("type", json("NOTIFICATION")).is_string() || !type) {
     return json_error(400, "bad_field",
-                      "'type' must be one of TASK, QUERY, RESPONSE, NOTIFICATION, PARAMETER_UPDATE", req.version());
+                      "'type' must be one of TASK, QUERY, RESPONSE, NOTIFICATION, PARAMETER_UPDATE",
+                      req.version());
   }
   if (!body.value("priority", json("MEDIUM")).is_string()) {
-    return json_error(400, "bad_field", "'priority' must be one of CRITICAL, HIGH, MEDIUM, LOW", req.version());
+    return json_error(400, "bad_field", "'priority' must be one of CRITICAL, HIGH, MEDIUM, LOW",
+                      req.version());
   }
   auto priority = wire::parse_priority(body.value("priority", "MEDIUM"));
   if (!priority) {
-    return json_error(400, "bad_field", "'priority' must be one of CRITICAL, HIGH, MEDIUM, LOW", req.version());
+    return json_error(400, "bad_field", "'priority' must be one of CRITICAL, HIGH, MEDIUM, LOW",
+                      req.version());
   }
   if (!body.contains("payload") || !body["payload"].is_string()) {
     return json_error(400, "bad_field", "'payload' must be a string", req.version());
   }
   const std::string payload = body["payload"].get<std::string>();
-  auto sent = ctx.runner.with_node([&](node::Node& n, Instant now) {
-    return n.send(now, *to, *type, *priority, as_bytes(payload));
-  });
+  auto sent = ctx.runner.with_node(
+      [&](node::Node& n, Instant now) { return n.send(now, *to, *type, *priority, as_bytes(payload)); });
   if (!sent) {
     switch (sent.error()) {
       case node::SendError::payload_too_large:
-        return json_error(413, "payload_too_large",
-                          fmt::format("payload is {} bytes; the limit is {}", payload.size(),
-                                      wire::kMaxMessagePayload),
-                          req.version());
+        return json_error(
+            413, "payload_too_large",
+            fmt::format("payload is {} bytes; the limit is {}", payload.size(), wire::kMaxMessagePayload),
+            req.version());
       case node::SendError::outbox_full:
         return json_error(503, "outbox_full", "too many unacknowledged messages; retry later", req.version());
       case node::SendError::to_self:

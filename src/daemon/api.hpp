@@ -30,6 +30,7 @@ HttpResponse handle_api(ApiContext& ctx, const HttpRequest& request);
 // Body size the server accepts; larger requests get 413 before parsing.
 inline constexpr std::size_t kMaxRequestBody = 1 << 20;
 
-HttpResponse json_error(unsigned status, std::string_view code, std::string_view message, unsigned version = 11);
+HttpResponse json_error(unsigned status, std::string_view code, std::string_view message,
+                        unsigned version = 11);
 
 }  // namespace hyphae::daemon

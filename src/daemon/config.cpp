@@ -1,12 +1,12 @@
 #include "daemon/config.hpp"
 
 #include <fmt/format.h>
+#include <toml++/toml.h>
 
 #include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "base/hex.hpp"
 
@@ -77,7 +77,8 @@ Result<Config, std::string> parse_config(std::string_view text, const std::files
       (k == "listen" ? cfg.listen : cfg.api) = *v;
     } else if (k == "peers") {
       const auto* arr = node.as_array();
-      if (arr == nullptr) return fail(fmt::format("{}: peers must be an array of \"host:port\"", where(file, node)));
+      if (arr == nullptr)
+        return fail(fmt::format("{}: peers must be an array of \"host:port\"", where(file, node)));
       for (const auto& item : *arr) {
         auto v = endpoint_value(file, item, "peers[]");
         if (!v) return fail(v.error());
@@ -89,9 +90,10 @@ Result<Config, std::string> parse_config(std::string_view text, const std::files
       if (v->empty()) continue;
       auto bytes = from_hex(*v);
       if (!bytes || bytes->size() != 32) {
-        return fail(fmt::format("{}: network_psk must be 64 hex characters (32 bytes); "
-                                "generate one with: head -c32 /dev/urandom | xxd -p -c64",
-                                where(file, node)));
+        return fail(
+            fmt::format("{}: network_psk must be 64 hex characters (32 bytes); "
+                        "generate one with: head -c32 /dev/urandom | xxd -p -c64",
+                        where(file, node)));
       }
       link::NetworkPsk psk{};
       std::memcpy(psk.data(), bytes->data(), 32);

@@ -20,7 +20,7 @@ struct Config {
   std::vector<Endpoint> peers;
   std::filesystem::path data_dir = "state";
   std::optional<link::NetworkPsk> network_psk;
-  std::string api_token;     // required when `api` is not a loopback address
+  std::string api_token;  // required when `api` is not a loopback address
   std::string log_level = "warn";
   // Not in the file: where it came from, for messages.
   std::filesystem::path source;

@@ -12,7 +12,8 @@ api = "127.0.0.1:9901"
 peers = ["127.0.0.1:9910"]
 data_dir = "state"
 network_psk = ""
-)", "/etc/hyphae/node.toml");
+)",
+                        "/etc/hyphae/node.toml");
   ASSERT_TRUE(c) << c.error();
   EXPECT_EQ(c->identity, "/etc/hyphae/node.key");
   EXPECT_EQ(c->data_dir, "/etc/hyphae/state");

@@ -24,8 +24,10 @@ namespace {
 
 std::string utc_now_rfc3339() {
   const auto now = std::chrono::system_clock::now();
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(now)), ms);
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(now)),
+                     ms);
 }
 
 std::uint64_t seed_from_os() {
@@ -106,8 +108,12 @@ int run_daemon(const Config& config) {
     spdlog::error("cannot serve the API on {}: {}", config.api.to_string(), e.code().message());
     return 1;
   }
-  ApiContext api_ctx{.runner = runner, .inbox = *inbox, .node_id = identity->id.to_string(),
-                     .listen = bound.to_string(), .api_token = config.api_token, .started_at = started};
+  ApiContext api_ctx{.runner = runner,
+                     .inbox = *inbox,
+                     .node_id = identity->id.to_string(),
+                     .listen = bound.to_string(),
+                     .api_token = config.api_token,
+                     .started_at = started};
   start_http_server(acceptor, [&](const HttpRequest& req) { return handle_api(api_ctx, req); });
 
   runner.start();

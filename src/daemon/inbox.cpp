@@ -11,8 +11,12 @@
 namespace hyphae::daemon {
 
 nlohmann::json to_json(const InboxEntry& e) {
-  return {{"seq", e.seq},           {"id", e.id},           {"from", e.from},
-          {"type", e.type},         {"priority", e.priority}, {"payload", e.payload},
+  return {{"seq", e.seq},
+          {"id", e.id},
+          {"from", e.from},
+          {"type", e.type},
+          {"priority", e.priority},
+          {"payload", e.payload},
           {"received_at", e.received_at}};
 }
 
@@ -46,8 +50,8 @@ Result<Inbox, std::string> Inbox::open(const std::filesystem::path& file) {
   return inbox;
 }
 
-Inbox::Inbox(Inbox&& o) noexcept : file_(std::move(o.file_)), fd_(std::exchange(o.fd_, -1)),
-                                    entries_(std::move(o.entries_)) {}
+Inbox::Inbox(Inbox&& o) noexcept
+    : file_(std::move(o.file_)), fd_(std::exchange(o.fd_, -1)), entries_(std::move(o.entries_)) {}
 Inbox& Inbox::operator=(Inbox&& o) noexcept {
   if (this != &o) {
     if (fd_ >= 0) ::close(fd_);

@@ -14,12 +14,14 @@ TEST(Inbox, PersistsAcrossReopenAndSkipsATornLastLine) {
   {
     auto inbox = Inbox::open(file);
     ASSERT_TRUE(inbox) << inbox.error();
-    ASSERT_TRUE(inbox->append(InboxEntry{.id = "01", .from = "a", .type = "TASK", .priority = "LOW",
-                                         .payload = "one", .received_at = "t"}));
-    ASSERT_TRUE(inbox->append(InboxEntry{.id = "02", .from = "a", .type = "TASK", .priority = "LOW",
-                                         .payload = "two", .received_at = "t"}));
+    ASSERT_TRUE(inbox->append(InboxEntry{
+        .id = "01", .from = "a", .type = "TASK", .priority = "LOW", .payload = "one", .received_at = "t"}));
+    ASSERT_TRUE(inbox->append(InboxEntry{
+        .id = "02", .from = "a", .type = "TASK", .priority = "LOW", .payload = "two", .received_at = "t"}));
   }
-  { std::ofstream(file, std::ios::app) << "{\"seq\": 3, \"payl"; }  // a crash mid-write
+  {
+    std::ofstream(file, std::ios::app) << "{\"seq\": 3, \"payl";
+  }  // a crash mid-write
   auto inbox = Inbox::open(file);
   ASSERT_TRUE(inbox);
   ASSERT_EQ(inbox->size(), 2u);

@@ -51,7 +51,7 @@ Result<void, std::string> write_key_file(const std::filesystem::path& path, cons
 }
 
 Result<crypto::Identity, std::string> read_key_file(const std::filesystem::path& path) {
-  struct stat st {};
+  struct stat st{};
   if (::stat(path.c_str(), &st) != 0) return fail(errno_text(path, "cannot read key"));
   if ((st.st_mode & 077) != 0) {
     return fail("refusing key " + path.string() + ": readable by group or others (run: chmod 600 " +

@@ -23,7 +23,7 @@ TEST(KeyFile, CreatesWithMode0600AndReadsBackTheSameIdentity) {
   crypto::SeededKeySource keys(3);
   auto created = load_or_create_identity(dir.path / "sub" / "node.key", keys);
   ASSERT_TRUE(created) << created.error();
-  struct stat st {};
+  struct stat st{};
   ASSERT_EQ(::stat((dir.path / "sub" / "node.key").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   auto again = load_or_create_identity(dir.path / "sub" / "node.key", keys);
@@ -47,8 +47,11 @@ TEST(KeyFile, RefusesAWorldReadableKey) {
 TEST(KeyFile, RejectsMalformedContent) {
   TempDir dir;
   const auto file = dir.path / "node.key";
-  { std::ofstream(file) << "not hex\n"; }
-  std::filesystem::permissions(file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  {
+    std::ofstream(file) << "not hex\n";
+  }
+  std::filesystem::permissions(file,
+                               std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   auto r = read_key_file(file);
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().find("expected 64 hex"), std::string::npos);

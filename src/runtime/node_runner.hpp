@@ -64,6 +64,7 @@ class NodeRunner {
 };
 
 // Opens a UDP socket bound to `bind` with large buffers (a mesh node is mostly I/O).
-boost::asio::ip::udp::socket open_udp_socket(boost::asio::io_context& io, const boost::asio::ip::udp::endpoint& bind);
+boost::asio::ip::udp::socket open_udp_socket(boost::asio::io_context& io,
+                                             const boost::asio::ip::udp::endpoint& bind);
 
 }  // namespace hyphae::runtime
