@@ -117,7 +117,7 @@ Result<Config, std::string> parse_config(std::string_view text, const std::files
   }
   if (!is_loopback(cfg.api) && cfg.api_token.empty()) {
     return fail(fmt::format("{}: api = \"{}\" is not loopback; set api_token to require a bearer token",
-                            file.string(), cfg.api.to_string()));
+                            where(file, *table.get("api")), cfg.api.to_string()));
   }
   return cfg;
 }

@@ -44,7 +44,7 @@ TEST(Config, ErrorsNameFileAndLine) {
       {"\n\npeers = [\"1.2.3.4:5\", 7]\n", "n.toml:3: peers[] must be a string"},
       {"network_psk = \"abcd\"\n", "n.toml:1: network_psk must be 64 hex characters"},
       {"identity = 5\n", "n.toml:1: identity must be a string"},
-      {"api = \"0.0.0.0:9901\"\n", "api = \"0.0.0.0:9901\" is not loopback"},
+      {"\napi = \"0.0.0.0:9901\"\n", "n.toml:2: api = \"0.0.0.0:9901\" is not loopback"},
       {"listen = [\n", "n.toml:"},  // TOML syntax error
       {"log_level = \"loud\"\n", "n.toml:1: log_level must be one of"},
   };

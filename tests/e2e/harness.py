@@ -36,7 +36,7 @@ def wait_until(predicate, timeout=15.0, what="condition"):
 
 
 class Daemon:
-    def __init__(self, name, peers=(), psk="", workdir=None):
+    def __init__(self, name, peers=(), psk="", workdir=None, token=""):
         self.name = name
         self.dir = workdir or tempfile.mkdtemp(prefix=f"hyphae-e2e-{name}-")
         self.mesh_port = free_port(socket.SOCK_DGRAM)
@@ -45,6 +45,7 @@ class Daemon:
         self.api = f"127.0.0.1:{self.api_port}"
         self.peers = list(peers)
         self.psk = psk
+        self.token = token
         self.proc = None
         self.node_id = None
         self.write_config()
@@ -55,6 +56,7 @@ class Daemon:
             f.write(
                 f'identity = "node.key"\nlisten = "{self.mesh}"\napi = "{self.api}"\n'
                 f'data_dir = "state"\npeers = [{peers}]\nnetwork_psk = "{self.psk}"\n'
+                f'api_token = "{self.token}"\n'
             )
 
     def start(self):
@@ -80,10 +82,13 @@ class Daemon:
         except OSError:
             return False
 
-    def request(self, method, path, body=None, raw=None):
+    def request(self, method, path, body=None, raw=None, token=None):
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-        req = urllib.request.Request(f"http://{self.api}{path}", data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
+        headers = {"Content-Type": "application/json"}
+        token = self.token if token is None else token
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        req = urllib.request.Request(f"http://{self.api}{path}", data=data, method=method, headers=headers)
         try:
             with urllib.request.urlopen(req, timeout=5) as r:
                 return r.status, json.loads(r.read() or b"null")
@@ -100,7 +105,9 @@ class Daemon:
         return body
 
     def cli(self, *args, check=True):
-        result = subprocess.run([BINARY, *args, "--api", self.api], capture_output=True, text=True, timeout=30)
+        env = dict(os.environ, HYPHAE_API_TOKEN=self.token)
+        result = subprocess.run([BINARY, *args, "--api", self.api], capture_output=True, text=True, timeout=30,
+                                env=env)
         if check and result.returncode != 0:
             raise AssertionError(f"hyphae {' '.join(args)} failed: {result.stderr}")
         return result

@@ -85,6 +85,21 @@ def test_api_rejects_bad_input():
         assert r.returncode == 1 and "cannot reach" in r.stderr, r.stderr
 
 
+def test_api_token_is_enforced():
+    with Mesh() as mesh:
+        a = mesh.add("a", token="s3cret-token").start()
+        for wrong in ("", "s3cret-tokeX", "s3cret"):
+            status, body = a.request("GET", "/api/mesh/peers", token=wrong or "-")
+            assert status == 401 and body["error"]["code"] == "unauthorized", (wrong, status, body)
+        status, _ = a.request("GET", "/api/mesh/peers")
+        assert status == 200
+        assert a.http_ok("/healthz"), "health checks need no token"
+        r = subprocess.run([BINARY, "peers", "--api", a.api], capture_output=True, text=True, timeout=30,
+                           env=dict(os.environ, HYPHAE_API_TOKEN=""))
+        assert r.returncode == 1 and "401" in r.stderr, r.stderr
+        assert a.cli("peers").returncode == 0
+
+
 if __name__ == "__main__":
     sys.exit(run_tests([test_config_errors_exit_2_with_file_and_line, test_keygen_and_world_readable_key_refused,
-                        test_api_rejects_bad_input]))
+                        test_api_rejects_bad_input, test_api_token_is_enforced]))
