@@ -650,7 +650,7 @@ class Lab:
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        if exc_type is not None and exc_type is not KeyboardInterrupt:
+        if exc_type is not None and not issubclass(exc_type, (KeyboardInterrupt, SystemExit)):
             self.failed = True
             self.dump_logs()
         self.close()
@@ -1049,7 +1049,9 @@ def soak(nodes=20, seconds=300, rate=20.0, fault_every=6.0, seed=None, binary=No
         results["mesh_formed_s"] = round(time.monotonic() - t0, 1)
         out(f"soak: full mesh formed in {results['mesh_formed_s']}s")
         names = list(lab.nodes)
-        rss0 = lab.rss()
+        lab.rss()
+        next_rss = time.monotonic() + 5
+        kinds = []
         sent = []  # dicts: sender, to, id, payload, t
         refused = 0
         faults = []  # (t, kind, target)
@@ -1063,10 +1065,16 @@ def soak(nodes=20, seconds=300, rate=20.0, fault_every=6.0, seed=None, binary=No
             for item in [a for a in active if a[0] <= now]:
                 active.remove(item)
                 item[1]()
+            if now >= next_rss:
+                next_rss = now + 5
+                lab.rss()
             if now >= next_fault:
                 next_fault = now + fault_every * rng.uniform(0.5, 1.5)
                 busy = {t for _, _, t in active}
-                kind = rng.choice(["kill", "kill", "cut", "cut", "down", "pause"])
+                if not kinds:  # every kind in turn, in a random order
+                    kinds = ["kill", "cut", "down", "pause", "kill", "cut"]
+                    rng.shuffle(kinds)
+                kind = kinds.pop()
                 dur = rng.uniform(1.0, max_down)
                 if kind in ("kill", "pause"):
                     cand = [n for n in names if n not in busy and lab[n].alive() and not lab[n].stopped]
@@ -1159,29 +1167,29 @@ def soak(nodes=20, seconds=300, rate=20.0, fault_every=6.0, seed=None, binary=No
         for p, (name, e) in got.items():
             ids_seen.setdefault((name, e.get("from"), e.get("id")), []).append(p)
         id_dups = {k: v for k, v in ids_seen.items() if len(v) > 1}
-        rss1 = lab.rss()
-        growth = {}
-        for n in names:
-            node = lab[n]
-            first = [kb for _, inc, kb in node.rss_samples if inc == node.incarnation]
-            if node.incarnation == 1 and rss0.get(n):
-                growth[n] = (rss0[n], rss1[n], node.incarnation)
-            elif first:
-                growth[n] = (first[0], rss1[n], node.incarnation)
+        lab.rss()
+        growth = rss_report(lab)
         results.update({
             "sent": len(sent), "refused": refused, "faults": len(faults),
             "eligible": len(expected), "delivered": sum(1 for m in sent if m["payload"] in got),
             "missing": len(missing), "duplicates": len(dups) + len(id_dups), "misdelivered": len(wrong),
             "settle_s": round(time.monotonic() - end_traffic, 1),
-            "rss_kb": {n: {"start": g[0], "end": g[1], "incarnation": g[2]} for n, g in growth.items()},
+            "rss_kb": growth,
         })
         out("soak: faults (t s, kind, target): " + "; ".join(f"{t} {k} {x}" for t, k, x in faults))
         out(f"soak: {results['eligible']} messages eligible (sender not killed within 30 s), "
             f"{results['delivered']} of {len(sent)} delivered, {len(missing)} eligible missing, "
             f"{results['duplicates']} duplicates, {len(wrong)} misdelivered")
-        out("soak: RSS per process (kB, since its last start; * = restarted):")
-        for n, (a, b, inc) in growth.items():
-            out(f"  {n}{'*' if inc > 1 else ' '} {a:>8} -> {b:>8}  {b - a:+8d} kB  ({(b - a) / max(a, 1) * 100:+.1f}%)")
+        out("soak: RSS per process, kB (first sample of its last incarnation, middle, end; * = restarted):")
+        for n, g in growth.items():
+            out(f"  {n}{'*' if g['incarnation'] > 1 else ' '} {g['first']:>8} {g['mid']:>8} {g['end']:>8}  "
+                f"total {g['end'] - g['first']:+7d} kB, second half {g['end'] - g['mid']:+7d} kB "
+                f"over {g['span_s']:.0f}s")
+        total = [g["end"] - g["first"] for g in growth.values()]
+        half = [g["end"] - g["mid"] for g in growth.values()]
+        results["rss_growth_kb_max"] = max(total)
+        results["rss_growth_second_half_kb_max"] = max(half)
+        out(f"soak: RSS growth max {max(total):+d} kB, in the second half max {max(half):+d} kB")
         for m in missing[:10]:
             out(f"  missing: {m}")
         for d in dups[:10]:
@@ -1197,10 +1205,24 @@ def soak(nodes=20, seconds=300, rate=20.0, fault_every=6.0, seed=None, binary=No
             raise AssertionError(f"soak: {len(missing)} missing, {len(dups) + len(id_dups)} duplicated, "
                                  f"{len(wrong)} misdelivered (seed {seed})")
         if rss_limit_kb is not None:
-            big = {n: g for n, g in growth.items() if g[1] - g[0] > rss_limit_kb}
+            big = {n: g for n, g in growth.items() if g["end"] - g["first"] > rss_limit_kb}
             if big:
                 raise AssertionError(f"soak: RSS grew more than {rss_limit_kb} kB: {big}")
     return results
+
+
+def rss_report(lab):
+    """Per node, over its current incarnation's samples: first, middle, last RSS (kB)."""
+    out = {}
+    for name, node in lab.nodes.items():
+        samples = [(t, kb) for t, inc, kb in node.rss_samples if inc == node.incarnation]
+        if not samples:
+            continue
+        (t0, first), (t1, end) = samples[0], samples[-1]
+        mid = min(samples, key=lambda s: abs(s[0] - (t0 + t1) / 2))[1]
+        out[name] = {"first": first, "mid": mid, "end": end, "incarnation": node.incarnation,
+                     "span_s": round(t1 - t0, 1)}
+    return out
 
 
 # Readiness of restarted daemons without blocking the soak loop.
