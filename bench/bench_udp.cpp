@@ -5,6 +5,8 @@
 //              handshake over the socket, then every datagram is one frame with
 //              one wire::Message TLV (1200-byte payload) sealed by Session::seal;
 //              the receiver runs decode_packet + Session::on_transport + decode_tlvs.
+//              These are node::Node's own calls (send_frame; on_transport with
+//              one reused buffer, its rx_scratch_), so this measures what ships.
 //
 // Both modes share the socket setup (same SO_SNDBUF/SO_RCVBUF), the send loop
 // and the receive loop; only the per-datagram "make" and "consume" steps differ.
@@ -270,7 +272,7 @@ int receiver_main(const Options& opt) {
   if (encrypted) me.emplace(sock.port);
   std::optional<link::Session> session;
   std::uint64_t ping_id = 0;
-  Bytes plaintext;
+  Bytes plaintext;  // reused for every packet, as Node's rx_scratch_: no allocation per packet
   wire::TlvArray tlvs;
 
   std::uint64_t packets = 0, bytes = 0, dropped = 0;

@@ -50,13 +50,29 @@ Result<std::uint64_t, TransportError> TransportCipher::seal_into(ByteView ad, By
 
 Result<Bytes, TransportError> TransportCipher::open(std::uint64_t counter, ByteView ad, ByteView ciphertext) {
   if (ciphertext.size() < kTagLen) return fail(TransportError::too_short);
-  // Cheap check first: a replay costs no AEAD work.
-  if (!window_.would_accept(counter)) return fail(TransportError::replayed);
   Bytes plaintext(ciphertext.size() - kTagLen);
-  if (!recv_.open_at(counter, ad, ciphertext, plaintext)) return fail(TransportError::bad_auth);
+  if (auto r = open_into(counter, ad, ciphertext, plaintext); !r) return fail(r.error());
+  return plaintext;
+}
+
+Result<std::span<std::uint8_t>, TransportError> TransportCipher::open_in_place(std::uint64_t counter, ByteView ad,
+                                                                               std::span<std::uint8_t> ciphertext) {
+  if (ciphertext.size() < kTagLen) return fail(TransportError::too_short);
+  const auto plaintext = ciphertext.first(ciphertext.size() - kTagLen);
+  if (auto r = open_into(counter, ad, ciphertext, plaintext); !r) return fail(r.error());
+  return plaintext;
+}
+
+Result<void, TransportError> TransportCipher::open_into(std::uint64_t counter, ByteView ad, ByteView ciphertext,
+                                                        std::span<std::uint8_t> out) {
+  if (ciphertext.size() < kTagLen) return fail(TransportError::too_short);
+  HYPHAE_ASSERT(out.size() == ciphertext.size() - kTagLen);
+  // Cheap check first: a replay costs no AEAD work and leaves the buffer untouched.
+  if (!window_.would_accept(counter)) return fail(TransportError::replayed);
+  if (!recv_.open_at(counter, ad, ciphertext, out)) return fail(TransportError::bad_auth);
   const bool fresh = window_.accept(counter);
   HYPHAE_ASSERT(fresh);  // pairs with would_accept above; no state changed between
-  return plaintext;
+  return {};
 }
 
 }  // namespace hyphae::crypto

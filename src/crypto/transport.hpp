@@ -42,6 +42,16 @@ class TransportCipher {
   // Decrypts with the given counter. The window records the counter only
   // after authentication succeeds, so forgeries cannot burn counters.
   Result<Bytes, TransportError> open(std::uint64_t counter, ByteView ad, ByteView ciphertext);
+  // Zero-copy form: decrypts in `ciphertext`'s own memory and returns the
+  // plaintext, its first size() - kTagLen bytes. Same replay rules as open.
+  // On bad_auth the buffer's contents are unspecified (libsodium wipes them).
+  Result<std::span<std::uint8_t>, TransportError> open_in_place(std::uint64_t counter, ByteView ad,
+                                                                std::span<std::uint8_t> ciphertext);
+  // The general form: requires out.size() == ciphertext.size() - kTagLen
+  // (asserted, after the too_short check); out may be ciphertext's own memory
+  // or a buffer the caller reuses. Same replay rules; on bad_auth out is unspecified.
+  Result<void, TransportError> open_into(std::uint64_t counter, ByteView ad, ByteView ciphertext,
+                                         std::span<std::uint8_t> out);
 
   std::uint64_t sent_count() const { return send_counter_; }
 

@@ -123,5 +123,61 @@ TEST(CryptoTransport, SealIntoWorksInPlace) {
   EXPECT_EQ(as_chars(*got), "abc");
 }
 
+TEST(CryptoTransport, OpenInPlaceDecryptsInTheCiphertextsMemory) {
+  Ends e = handshake();
+  Bytes wire;
+  auto n = e.initiator.seal(as_bytes("hdr"), as_bytes("in place"), wire);
+  ASSERT_TRUE(n);
+  auto got = e.responder.open_in_place(*n, as_bytes("hdr"), wire);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->data(), wire.data());
+  EXPECT_EQ(as_chars(*got), "in place");
+}
+
+TEST(CryptoTransport, OpenIntoAReusedBuffer) {
+  Ends e = handshake();
+  Bytes out(5);
+  for (std::string_view msg : {"first", "again"}) {
+    Bytes wire;
+    auto n = e.initiator.seal({}, as_bytes(msg), wire);
+    ASSERT_TRUE(n);
+    ASSERT_TRUE(e.responder.open_into(*n, {}, wire, out));
+    EXPECT_EQ(as_chars(out), msg);
+  }
+  EXPECT_EQ(e.responder.open_into(0, {}, Bytes(kTagLen - 1), out).error(), TransportError::too_short);
+}
+
+TEST(CryptoTransport, OpenInPlaceTamperedIsBadAuthAndDoesNotBurnCounter) {
+  Ends e = handshake();
+  Bytes wire;
+  auto n = e.initiator.seal({}, as_bytes("payload"), wire);
+  ASSERT_TRUE(n);
+  Bytes bad = wire;
+  bad[2] ^= 0x01;
+  EXPECT_EQ(e.responder.open_in_place(*n, {}, bad).error(), TransportError::bad_auth);
+  Bytes copy = wire;
+  EXPECT_EQ(e.responder.open_in_place(*n, as_bytes("other ad"), copy).error(), TransportError::bad_auth);
+  copy = wire;
+  auto got = e.responder.open_in_place(*n, {}, copy);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(as_chars(*got), "payload");
+}
+
+TEST(CryptoTransport, OpenInPlaceReplayIsRejectedAndLeavesTheBufferAlone) {
+  Ends e = handshake();
+  Bytes wire;
+  auto n = e.initiator.seal({}, as_bytes("once"), wire);
+  ASSERT_TRUE(n);
+  Bytes first = wire;
+  ASSERT_TRUE(e.responder.open_in_place(*n, {}, first));
+  Bytes again = wire;
+  EXPECT_EQ(e.responder.open_in_place(*n, {}, again).error(), TransportError::replayed);
+  EXPECT_EQ(again, wire);  // refused before any AEAD work
+  // open and open_in_place share one window.
+  EXPECT_EQ(e.responder.open(*n, {}, wire).error(), TransportError::replayed);
+  Bytes short_buf(kTagLen - 1);
+  EXPECT_EQ(e.responder.open_in_place(*n + 1, {}, short_buf).error(), TransportError::too_short);
+}
+
 }  // namespace
 }  // namespace hyphae::crypto

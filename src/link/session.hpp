@@ -62,8 +62,10 @@ class Session {
                                              Bytes& datagram);
   // Responder: reads message 3; the session is established when it returns.
   Result<void, wire::Drop> on_handshake_finish(Instant now, Endpoint from, const wire::HandshakeFinish& fin);
-  // Authenticates and decrypts a transport packet into `plaintext`. Confirms
-  // an initiator's session; follows the peer to a new address (roaming).
+  // Authenticates and decrypts a transport packet into `plaintext`, resized
+  // to fit: reuse one buffer (not the datagram's own) and steady state
+  // allocates nothing. On failure `plaintext` is empty. Confirms an
+  // initiator's session; follows the peer to a new address (roaming).
   Result<void, wire::Drop> on_transport(Instant now, Endpoint from, const wire::Transport& packet,
                                         Bytes& plaintext);
   // Encrypts one frame of TLVs into a whole datagram. Asserts the session has keys.

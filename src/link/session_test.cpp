@@ -95,6 +95,33 @@ TEST(Session, TamperedTransportIsBadAuthAndDoesNotMoveTheSession) {
   EXPECT_EQ(rb->remote(), kA);  // roaming follows only authentic packets
 }
 
+TEST(Session, SealWritesTheHeaderAndTransportReusesTheCallersBuffer) {
+  Side a{1}, b{2};
+  Bytes m1, m2, m3;
+  Session ia = Session::initiate(a.ctx, t0, kB, 11, m1);
+  auto rb = Session::accept(b.ctx, t0, kA, 22, decode_as<wire::HandshakeInit>(m1), m2);
+  ASSERT_TRUE(ia.on_handshake_resp(t0, kB, decode_as<wire::HandshakeResp>(m2), m3));
+  ASSERT_TRUE(rb->on_handshake_finish(t0, kA, decode_as<wire::HandshakeFinish>(m3)));
+  const Bytes big(1000, 0x5a), small(10, 0xa5);
+  const Bytes d1 = ia.seal(t0, big), d2 = ia.seal(t0, small);
+  // Whole datagrams: the header (our peer's index, the counter), then ciphertext || tag.
+  EXPECT_EQ(d1.size(), wire::kTransportHeaderSize + big.size() + wire::kAeadTagSize);
+  const auto t2 = decode_as<wire::Transport>(d2);
+  EXPECT_EQ(t2.receiver_index, 22u);
+  EXPECT_EQ(t2.counter, 1u);
+  // The node's pattern: one buffer for every packet; after the first, no reallocation.
+  Bytes plain;
+  ASSERT_TRUE(rb->on_transport(t0, kA, decode_as<wire::Transport>(d1), plain));
+  EXPECT_EQ(plain, big);
+  const auto* storage = plain.data();
+  ASSERT_TRUE(rb->on_transport(t0, kA, t2, plain));
+  EXPECT_EQ(plain, small);
+  EXPECT_EQ(plain.data(), storage);
+  // A replay leaves it empty rather than holding the last plaintext.
+  EXPECT_FALSE(rb->on_transport(t0, kA, t2, plain));
+  EXPECT_TRUE(plain.empty());
+}
+
 TEST(Session, ForgedResponseFailsTheHandshake) {
   Side a{1};
   Bytes m1, m3;

@@ -155,9 +155,9 @@ class Node {
   std::deque<Transmit> transmits_;
   std::deque<NodeEvent> events_;
   Counters counters_;
-  // The one copy of a received transport packet, decrypted in place. Reused
-  // so steady-state receive allocates nothing; a frame's TLVs view into it
-  // until the next datagram.
+  // Where a received transport packet is decrypted to (the datagram itself
+  // is read-only). Reused so steady-state receive allocates nothing; a
+  // frame's TLVs view into it until the next datagram.
   Bytes rx_scratch_;
 };
 

@@ -151,21 +151,20 @@ Bytes encode(const Packet& p) {
 }
 
 void write_transport_header(Bytes& out, std::uint32_t receiver_index, std::uint64_t counter) {
-  const std::size_t before = out.size();
-  Writer w{out};
-  write_header(w, PacketType::transport);
-  w.u32(receiver_index);
-  w.u64(counter);
-  HYPHAE_ASSERT(out.size() - before == kTransportHeaderSize);
+  const auto header = transport_associated_data(receiver_index, counter);
+  out.insert(out.end(), header.begin(), header.end());
 }
 
+// Filled by hand, not through a Writer: Session::seal calls this once per
+// datagram, and a Writer needs a heap buffer.
 std::array<std::uint8_t, kTransportHeaderSize> transport_associated_data(std::uint32_t receiver_index,
                                                                          std::uint64_t counter) {
-  Bytes tmp;
-  tmp.reserve(kTransportHeaderSize);
-  write_transport_header(tmp, receiver_index, counter);
   std::array<std::uint8_t, kTransportHeaderSize> ad{};
-  std::ranges::copy(tmp, ad.begin());
+  ad[0] = kProtocolVersion;
+  ad[1] = static_cast<std::uint8_t>(PacketType::transport);
+  // ad[2] flags, ad[3] reserved: zero, as write_header writes them.
+  for (std::size_t i = 0; i < 4; ++i) ad[4 + i] = static_cast<std::uint8_t>(receiver_index >> (24 - 8 * i));
+  for (std::size_t i = 0; i < 8; ++i) ad[8 + i] = static_cast<std::uint8_t>(counter >> (56 - 8 * i));
   return ad;
 }
 
