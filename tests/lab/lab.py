@@ -224,6 +224,10 @@ class Topology:
                 self.node(n)
         s = Segment(name, members, **kw)
         s.index = self._next_index()
+        for a in members:
+            for b in members:
+                if a != b:
+                    self.expected_rtt[(a, b)] = 0
         self.segments.append(s)
         return s
 
@@ -1019,6 +1023,9 @@ def format_rtt_table(lab, order=None):
                 continue
             m = measured.get((a, b))
             c = lab.topo.expected_rtt.get((a, b))
+            if m is None and c is None:
+                row += f"{'.':>12}"  # not neighbours
+                continue
             ms = "?" if m is None else f"{m:.0f}"
             cs = "?" if c is None else f"{c:.0f}"
             row += f"{ms + '/' + cs:>12}"
