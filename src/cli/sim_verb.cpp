@@ -18,6 +18,7 @@ void add_sim_options(CLI::App* sim, SimCliOptions& opts) {
   sim->add_option("--duration", opts.duration_s, "Virtual seconds to run (default: the scenario's)");
   sim->add_flag("--json", opts.json, "Print the summary as JSON");
   sim->add_flag("--check-every-event", opts.check_every_event, "Check invariants after every event (slow)");
+  sim->add_flag("-q,--quiet", opts.quiet, "No progress lines on stderr");
 }
 
 int run_sim(const SimCliOptions& opts) {
@@ -27,6 +28,7 @@ int run_sim(const SimCliOptions& opts) {
   options.seed = opts.seed;
   if (opts.duration_s > 0) options.duration = nanoseconds(static_cast<std::int64_t>(opts.duration_s * 1e9));
   options.check_every_event = opts.check_every_event;
+  options.progress = !opts.quiet;
   auto summary = sim::run_scenario(options, std::cerr);
   if (!summary) {
     fmt::print(stderr, "hyphae sim: {}\n", summary.error());

@@ -33,6 +33,7 @@ struct SimCliOptions {
   double duration_s = 0;  // 0: the scenario's default
   bool json = false;
   bool check_every_event = false;
+  bool quiet = false;  // no progress lines on stderr
 };
 void add_sim_options(CLI::App* sim, SimCliOptions& opts);
 int run_sim(const SimCliOptions& opts);
