@@ -84,6 +84,18 @@ struct Harness {
   }
   void run_for(Duration d) { run_until(now + d); }
 
+  // Input helpers: each applies one input and drains, as a driver must.
+  void dial(std::size_t from, std::size_t to) {
+    node(from).dial(now, members[to]->address);
+    drain(from);
+  }
+  Result<std::uint64_t, SendError> send(std::size_t from, std::size_t to, std::string_view text,
+                                        wire::Priority priority = wire::Priority::low) {
+    auto r = node(from).send(now, id(to), wire::MessageType::task, priority, as_bytes(text));
+    drain(from);
+    return r;
+  }
+
   template <class E>
   std::vector<E> events_of(std::size_t i) {
     std::vector<E> out;
@@ -97,8 +109,7 @@ struct Harness {
 TEST(Node, TwoNodesConnectAndExchangeAMessage) {
   Harness h;
   auto a = h.add(1), b = h.add(2);
-  h.node(a).dial(h.now, h.members[b]->address);
-  h.drain(a);
+  h.dial(a, b);
   h.run_for(seconds(1));
   ASSERT_EQ(h.events_of<PeerConnected>(a).size(), 1u);
   ASSERT_EQ(h.events_of<PeerConnected>(b).size(), 1u);
@@ -126,8 +137,7 @@ TEST(Node, MessageQueuedBeforeConnectIsDeliveredOnConnect) {
   Harness h;
   auto a = h.add(1), b = h.add(2);
   ASSERT_TRUE(h.node(a).send(h.now, h.id(b), wire::MessageType::task, wire::Priority::low, as_bytes("early")));
-  h.node(a).dial(h.now, h.members[b]->address);
-  h.drain(a);
+  h.dial(a, b);
   h.run_for(seconds(1));
   ASSERT_EQ(h.events_of<MessageReceived>(b).size(), 1u);
   EXPECT_EQ(h.events_of<MessageAcked>(a).size(), 1u);
@@ -138,8 +148,7 @@ TEST(Node, LossyLinkDeliversEveryMessageExactlyOnce) {
   Rng loss{7};
   h.drop_if = [&](const Bytes&) { return loss.unit() < 0.3; };
   auto a = h.add(1), b = h.add(2);
-  h.node(a).dial(h.now, h.members[b]->address);
-  h.drain(a);
+  h.dial(a, b);
   h.run_for(seconds(10));
   ASSERT_EQ(h.events_of<PeerConnected>(a).size(), 1u);
   constexpr int kMessages = 200;
@@ -180,8 +189,7 @@ TEST(Node, MessageToAnUnreachablePeerFailsAtItsDeadline) {
 TEST(Node, SilentPeerIsLostAfterTheSessionTimeoutAndRedialled) {
   Harness h;
   auto a = h.add(1), b = h.add(2);
-  h.node(a).dial(h.now, h.members[b]->address);
-  h.drain(a);
+  h.dial(a, b);
   h.run_for(seconds(1));
   ASSERT_EQ(h.events_of<PeerConnected>(a).size(), 1u);
   bool cut = true;
@@ -197,15 +205,12 @@ TEST(Node, SilentPeerIsLostAfterTheSessionTimeoutAndRedialled) {
 TEST(Node, BothSidesDiallingAtOnceAgreeOnOneSession) {
   Harness h;
   auto a = h.add(1), b = h.add(2);
-  h.node(a).dial(h.now, h.members[b]->address);
-  h.node(b).dial(h.now, h.members[a]->address);
-  h.drain(a);
-  h.drain(b);
+  h.dial(a, b);
+  h.dial(b, a);
   h.run_for(seconds(30));
   EXPECT_EQ(h.events_of<PeerConnected>(a).size(), 1u);
   EXPECT_EQ(h.events_of<PeerLost>(a).size(), 0u);
-  ASSERT_TRUE(h.node(a).send(h.now, h.id(b), wire::MessageType::task, wire::Priority::low, as_bytes("x")));
-  h.drain(a);
+  ASSERT_TRUE(h.send(a, b, "x"));
   h.run_for(seconds(1));
   EXPECT_EQ(h.events_of<MessageReceived>(b).size(), 1u);
 }
@@ -213,14 +218,12 @@ TEST(Node, BothSidesDiallingAtOnceAgreeOnOneSession) {
 TEST(Node, SessionsRekeyWithoutLosingThePeer) {
   Harness h;
   auto a = h.add(1), b = h.add(2);
-  h.node(a).dial(h.now, h.members[b]->address);
-  h.drain(a);
+  h.dial(a, b);
   h.run_for(seconds(400));  // past REKEY_AFTER (120 s) and REJECT_AFTER (180 s) twice
   EXPECT_EQ(h.events_of<PeerConnected>(a).size(), 1u);
   EXPECT_EQ(h.events_of<PeerLost>(a).size(), 0u);
   EXPECT_GE(h.node(a).counters().handshakes_completed, 3u);
-  ASSERT_TRUE(h.node(a).send(h.now, h.id(b), wire::MessageType::task, wire::Priority::low, as_bytes("x")));
-  h.drain(a);
+  ASSERT_TRUE(h.send(a, b, "x"));
   h.run_for(seconds(1));
   EXPECT_EQ(h.events_of<MessageReceived>(b).size(), 1u);
 }
@@ -228,8 +231,7 @@ TEST(Node, SessionsRekeyWithoutLosingThePeer) {
 TEST(Node, CloseAllMakesPeersForgetAtOnce) {
   Harness h;
   auto a = h.add(1), b = h.add(2);
-  h.node(a).dial(h.now, h.members[b]->address);
-  h.drain(a);
+  h.dial(a, b);
   h.run_for(seconds(1));
   ASSERT_EQ(h.events_of<PeerConnected>(b).size(), 1u);
   h.node(a).close_all(h.now);
