@@ -3,9 +3,10 @@
 // typed, prioritised messages to them.
 //
 // Contract (quinn-style): inputs are on_datagram, on_tick, dial and send.
-// After ANY input the driver drains poll_transmit() until empty, then
-// poll_event() until empty, then re-reads poll_deadline() and arms its timer
-// for it (always, even if one is already armed). `now` must never decrease
+// After ANY input the driver drains poll_transmit() and poll_event() until
+// both are empty (a durable driver drains events first, so what it persists is
+// on disk before the acks leave), then re-reads poll_deadline() and arms its
+// timer for it (always, even if one is already armed). `now` must never decrease
 // (asserted). Bytes from the network never assert or throw: bad ones are
 // dropped and counted by reason in counters().
 #pragma once

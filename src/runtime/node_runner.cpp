@@ -74,14 +74,18 @@ void NodeRunner::receive() {
 
 void NodeRunner::drain() {
   if (stopped_) return;
+  // Events before transmits: the handler persists a received message (inbox
+  // fsync) before its acknowledgement leaves, so a crash between the two
+  // makes the sender retransmit instead of losing an acknowledged message.
+  // The handler must not call back into the node.
+  while (auto e = node_.poll_event()) {
+    if (on_event_) on_event_(*e);
+  }
   while (auto t = node_.poll_transmit()) {
     if (tap_) tap_(true, t->to, t->data);
     boost::system::error_code ec;
     socket_.send_to(asio::buffer(t->data), to_asio(t->to, socket_is_v6_), 0, ec);
     if (ec) send_errors_ += 1;  // a full socket buffer is loss, as on the wire; retransmits cover it
-  }
-  while (auto e = node_.poll_event()) {
-    if (on_event_) on_event_(*e);
   }
   rearm();
 }
