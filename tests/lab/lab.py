@@ -919,6 +919,27 @@ class Lab:
     def rss(self):
         return {name: n.sample_rss() for name, n in self.nodes.items()}
 
+    def snapshot(self, dest=None):
+        """Writes each node's peers, stats and /metrics (and copies its log) under
+        `dest` (default: the work directory, snapshot-<time>/); returns the path."""
+        dest = dest or os.path.join(self.dir, f"snapshot-{time.strftime('%H%M%S')}")
+        for name, n in self.nodes.items():
+            d = os.path.join(dest, name)
+            os.makedirs(d, exist_ok=True)
+            shutil.copy(os.path.join(n.dir, "daemon.log"), d) if os.path.exists(
+                os.path.join(n.dir, "daemon.log")) else None
+            if not n.alive() or n.stopped:
+                continue
+            try:
+                for what, get in (("peers.json", n.peers_info), ("stats.json", n.stats)):
+                    with open(os.path.join(d, what), "w") as f:
+                        json.dump(get(), f, indent=1)
+                with open(os.path.join(d, "metrics.txt"), "w") as f:
+                    f.write(n.metrics())
+            except OSError as e:
+                log(f"lab: snapshot of {name}: {e}")
+        return dest
+
     def dump_logs(self, lines=30):
         for name, n in self.nodes.items():
             log(f"--- {name} ({n.ns}) log tail ---\n{n.log_tail(lines)}")
@@ -1124,6 +1145,7 @@ def soak(nodes=20, seconds=300, rate=20.0, fault_every=6.0, seed=None, binary=No
                     else:
                         refused += 1
             time.sleep(max(0.0, min(next_msg, next_fault) - time.monotonic()))
+        lab.rss()  # the last RSS sample: before healing and reading inboxes (a page of JSON is not a leak)
         # heal: undo every active fault, restart every dead node
         for _, undo, _ in active:
             undo()
@@ -1174,7 +1196,6 @@ def soak(nodes=20, seconds=300, rate=20.0, fault_every=6.0, seed=None, binary=No
         for p, (name, e) in got.items():
             ids_seen.setdefault((name, e.get("from"), e.get("id")), []).append(p)
         id_dups = {k: v for k, v in ids_seen.items() if len(v) > 1}
-        lab.rss()
         growth = rss_report(lab)
         results.update({
             "sent": len(sent), "refused": refused, "faults": len(faults),
@@ -1187,7 +1208,8 @@ def soak(nodes=20, seconds=300, rate=20.0, fault_every=6.0, seed=None, binary=No
         out(f"soak: {results['eligible']} messages eligible (sender not killed within 30 s), "
             f"{results['delivered']} of {len(sent)} delivered, {len(missing)} eligible missing, "
             f"{results['duplicates']} duplicates, {len(wrong)} misdelivered")
-        out("soak: RSS per process, kB (first sample of its last incarnation, middle, end; * = restarted):")
+        out("soak: RSS per process, kB, sampled every 5 s until traffic ends "
+            "(first sample of its last incarnation, middle, last; * = restarted):")
         for n, g in growth.items():
             out(f"  {n}{'*' if g['incarnation'] > 1 else ' '} {g['first']:>8} {g['mid']:>8} {g['end']:>8}  "
                 f"total {g['end'] - g['first']:+7d} kB, second half {g['end'] - g['mid']:+7d} kB "
