@@ -29,6 +29,17 @@ P decode_as(const Bytes& datagram) {
   return std::get<P>(*p);
 }
 
+// Runs the whole XX handshake: `a` initiates (index 11), `b` responds (index 22).
+std::pair<Session, Session> handshake(const Side& a, const Side& b) {
+  Bytes m1, m2, m3;
+  Session ia = Session::initiate(a.ctx, t0, kB, 11, m1);
+  auto rb = Session::accept(b.ctx, t0, kA, 22, decode_as<wire::HandshakeInit>(m1), m2);
+  EXPECT_TRUE(rb.has_value());
+  EXPECT_TRUE(ia.on_handshake_resp(t0, kB, decode_as<wire::HandshakeResp>(m2), m3));
+  EXPECT_TRUE(rb->on_handshake_finish(t0, kA, decode_as<wire::HandshakeFinish>(m3)));
+  return {std::move(ia), std::move(*rb)};
+}
+
 TEST(Session, XxHandshakeConfirmsResponderOnFinishAndInitiatorOnFirstTransport) {
   Side a{1}, b{2};
   Bytes m1, m2, m3;
@@ -78,30 +89,22 @@ TEST(Session, WrongNetworkPskFailsAtTheResponder) {
 
 TEST(Session, TamperedTransportIsBadAuthAndDoesNotMoveTheSession) {
   Side a{1}, b{2};
-  Bytes m1, m2, m3;
-  Session ia = Session::initiate(a.ctx, t0, kB, 11, m1);
-  auto rb = Session::accept(b.ctx, t0, kA, 22, decode_as<wire::HandshakeInit>(m1), m2);
-  ASSERT_TRUE(ia.on_handshake_resp(t0, kB, decode_as<wire::HandshakeResp>(m2), m3));
-  ASSERT_TRUE(rb->on_handshake_finish(t0, kA, decode_as<wire::HandshakeFinish>(m3)));
+  auto [ia, rb] = handshake(a, b);
   Bytes frame;
   wire::append_tlv(frame, wire::Ping{.ping_id = 1});
   Bytes sealed = ia.seal(t0, frame);
   sealed.back() ^= 1;
   Bytes plain;
   const Endpoint attacker = *Endpoint::parse("10.9.9.9:1");
-  auto r = rb->on_transport(t0, attacker, decode_as<wire::Transport>(sealed), plain);
+  auto r = rb.on_transport(t0, attacker, decode_as<wire::Transport>(sealed), plain);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error(), wire::Drop::bad_auth);
-  EXPECT_EQ(rb->remote(), kA);  // roaming follows only authentic packets
+  EXPECT_EQ(rb.remote(), kA);  // roaming follows only authentic packets
 }
 
 TEST(Session, SealWritesTheHeaderAndTransportReusesTheCallersBuffer) {
   Side a{1}, b{2};
-  Bytes m1, m2, m3;
-  Session ia = Session::initiate(a.ctx, t0, kB, 11, m1);
-  auto rb = Session::accept(b.ctx, t0, kA, 22, decode_as<wire::HandshakeInit>(m1), m2);
-  ASSERT_TRUE(ia.on_handshake_resp(t0, kB, decode_as<wire::HandshakeResp>(m2), m3));
-  ASSERT_TRUE(rb->on_handshake_finish(t0, kA, decode_as<wire::HandshakeFinish>(m3)));
+  auto [ia, rb] = handshake(a, b);
   const Bytes big(1000, 0x5a), small(10, 0xa5);
   const Bytes d1 = ia.seal(t0, big), d2 = ia.seal(t0, small);
   // Whole datagrams: the header (our peer's index, the counter), then ciphertext || tag.
@@ -111,14 +114,14 @@ TEST(Session, SealWritesTheHeaderAndTransportReusesTheCallersBuffer) {
   EXPECT_EQ(t2.counter, 1u);
   // The node's pattern: one buffer for every packet; after the first, no reallocation.
   Bytes plain;
-  ASSERT_TRUE(rb->on_transport(t0, kA, decode_as<wire::Transport>(d1), plain));
+  ASSERT_TRUE(rb.on_transport(t0, kA, decode_as<wire::Transport>(d1), plain));
   EXPECT_EQ(plain, big);
   const auto* storage = plain.data();
-  ASSERT_TRUE(rb->on_transport(t0, kA, t2, plain));
+  ASSERT_TRUE(rb.on_transport(t0, kA, t2, plain));
   EXPECT_EQ(plain, small);
   EXPECT_EQ(plain.data(), storage);
   // A replay leaves it empty rather than holding the last plaintext.
-  EXPECT_FALSE(rb->on_transport(t0, kA, t2, plain));
+  EXPECT_FALSE(rb.on_transport(t0, kA, t2, plain));
   EXPECT_TRUE(plain.empty());
 }
 
