@@ -274,7 +274,11 @@ void BM_TransportSealInPlace(benchmark::State& state) {
 }
 BENCHMARK(BM_TransportSealInPlace)->Name("transport/seal_into_inplace_1200");
 
-void BM_TransportOpen(benchmark::State& state) {
+// The transport/open* benchmarks: kBatch packets sealed once up front, then
+// opened in order, one per iteration, by `open_one(rx, counter, ad, sealed)`.
+// A new receiver (cheap) every kBatch packets: the replay window forbids reopening.
+template <typename OpenOne>
+void run_open(benchmark::State& state, OpenOne open_one) {
   const auto k1 = random_key(), k2 = random_key();
   crypto::TransportCipher tx{crypto::CipherState(k1), crypto::CipherState(k2)};
   std::optional<crypto::TransportCipher> rx;
@@ -288,76 +292,45 @@ void BM_TransportOpen(benchmark::State& state) {
   }
   std::uint64_t next = kBatch;
   for (auto _ : state) {
-    // A new receiver (cheap) every kBatch packets: the replay window forbids reopening.
     if (next == kBatch) {
       rx.emplace(crypto::CipherState(k2), crypto::CipherState(k1));
       next = 0;
     }
-    auto opened = rx->open(next, ad, sealed[next]);
-    HYPHAE_ASSERT(opened.has_value());
+    open_one(*rx, next, ByteView(ad), sealed[next]);
     ++next;
-    benchmark::DoNotOptimize(opened->data());
   }
   set_payload_rate(state);
+}
+
+void BM_TransportOpen(benchmark::State& state) {
+  run_open(state, [](crypto::TransportCipher& rx, std::uint64_t counter, ByteView ad, const Bytes& sealed) {
+    auto opened = rx.open(counter, ad, sealed);
+    HYPHAE_ASSERT(opened.has_value());
+    benchmark::DoNotOptimize(opened->data());
+  });
 }
 BENCHMARK(BM_TransportOpen)->Name("transport/open_1200");
 
 // Copy into one reused buffer, decrypt there in place (the alternative to open_into).
 void BM_TransportOpenInPlace(benchmark::State& state) {
-  const auto k1 = random_key(), k2 = random_key();
-  crypto::TransportCipher tx{crypto::CipherState(k1), crypto::CipherState(k2)};
-  std::optional<crypto::TransportCipher> rx;
-  const Bytes plaintext(kPayload, 0x5a);
-  const auto ad = wire::transport_associated_data(7, 0);
-  constexpr std::uint64_t kBatch = 4096;
-  std::vector<Bytes> sealed(kBatch);
-  for (std::uint64_t i = 0; i < kBatch; ++i) {
-    auto c = tx.seal(ad, plaintext, sealed[i]);
-    HYPHAE_ASSERT(c && *c == i);
-  }
   Bytes scratch;
-  std::uint64_t next = kBatch;
-  for (auto _ : state) {
-    if (next == kBatch) {
-      rx.emplace(crypto::CipherState(k2), crypto::CipherState(k1));
-      next = 0;
-    }
-    scratch.assign(sealed[next].begin(), sealed[next].end());
-    auto opened = rx->open_in_place(next, ad, scratch);
+  run_open(state, [&](crypto::TransportCipher& rx, std::uint64_t counter, ByteView ad, const Bytes& sealed) {
+    scratch.assign(sealed.begin(), sealed.end());
+    auto opened = rx.open_in_place(counter, ad, scratch);
     HYPHAE_ASSERT(opened.has_value());
-    ++next;
     benchmark::DoNotOptimize(opened->data());
-  }
-  set_payload_rate(state);
+  });
 }
 BENCHMARK(BM_TransportOpenInPlace)->Name("transport/open_in_place_1200");
 // What Session::on_transport does: decrypt from the datagram into one reused buffer.
 void BM_TransportOpenInto(benchmark::State& state) {
-  const auto k1 = random_key(), k2 = random_key();
-  crypto::TransportCipher tx{crypto::CipherState(k1), crypto::CipherState(k2)};
-  std::optional<crypto::TransportCipher> rx;
-  const Bytes plaintext(kPayload, 0x5a);
-  const auto ad = wire::transport_associated_data(7, 0);
-  constexpr std::uint64_t kBatch = 4096;
-  std::vector<Bytes> sealed(kBatch);
-  for (std::uint64_t i = 0; i < kBatch; ++i) {
-    auto c = tx.seal(ad, plaintext, sealed[i]);
-    HYPHAE_ASSERT(c && *c == i);
-  }
   Bytes scratch;
-  std::uint64_t next = kBatch;
-  for (auto _ : state) {
-    if (next == kBatch) {
-      rx.emplace(crypto::CipherState(k2), crypto::CipherState(k1));
-      next = 0;
-    }
-    scratch.resize(sealed[next].size() - crypto::kTagLen);
-    auto opened = rx->open_into(next, ad, sealed[next], scratch);
+  run_open(state, [&](crypto::TransportCipher& rx, std::uint64_t counter, ByteView ad, const Bytes& sealed) {
+    scratch.resize(sealed.size() - crypto::kTagLen);
+    auto opened = rx.open_into(counter, ad, sealed, scratch);
     HYPHAE_ASSERT(opened.has_value());
-    ++next;
     benchmark::DoNotOptimize(scratch.data());
-  }
-  set_payload_rate(state);
+  });
 }
 BENCHMARK(BM_TransportOpenInto)->Name("transport/open_into_1200");
 
