@@ -1,6 +1,7 @@
 #include "wire/packet.hpp"
 
 #include <algorithm>
+#include <initializer_list>
 
 #include "base/assert.hpp"
 #include "wire/reader.hpp"
@@ -11,41 +12,33 @@ namespace {
 
 bool same(ByteView a, ByteView b) { return std::ranges::equal(a, b); }
 
-// Noise bytes are the rest of the datagram; empty means the sender stopped
-// short, and above the bound no valid Noise message exists.
-Result<ByteView, Drop> noise_rest(Reader& r) {
-  ByteView noise = r.rest();
+// A handshake packet's Noise bytes are the rest of the datagram; empty means
+// the sender stopped short, and above the bound no valid Noise message exists.
+template <typename Handshake>
+Result<Packet, Drop> with_noise_rest(Reader& r, Handshake p) {
+  p.noise = r.rest();
   if (r.poisoned()) return fail(r.failure());
-  if (noise.empty()) return fail(Drop::truncated);
-  if (noise.size() > kMaxNoiseMessage) return fail(Drop::oversized);
-  return noise;
+  if (p.noise.empty()) return fail(Drop::truncated);
+  if (p.noise.size() > kMaxNoiseMessage) return fail(Drop::oversized);
+  return p;
 }
 
 Result<Packet, Drop> decode_init(Reader& r) {
   HandshakeInit p;
   if (!r.u32(p.sender_index)) return fail(r.failure());
-  auto noise = noise_rest(r);
-  if (!noise) return fail(noise.error());
-  p.noise = *noise;
-  return p;
+  return with_noise_rest(r, p);
 }
 
 Result<Packet, Drop> decode_resp(Reader& r) {
   HandshakeResp p;
   if (!r.u32(p.sender_index) || !r.u32(p.receiver_index)) return fail(r.failure());
-  auto noise = noise_rest(r);
-  if (!noise) return fail(noise.error());
-  p.noise = *noise;
-  return p;
+  return with_noise_rest(r, p);
 }
 
 Result<Packet, Drop> decode_finish(Reader& r) {
   HandshakeFinish p;
   if (!r.u32(p.receiver_index)) return fail(r.failure());
-  auto noise = noise_rest(r);
-  if (!noise) return fail(noise.error());
-  p.noise = *noise;
-  return p;
+  return with_noise_rest(r, p);
 }
 
 Result<Packet, Drop> decode_transport(ByteView datagram, Reader& r) {
@@ -64,9 +57,17 @@ void write_header(Writer& w, PacketType type) {
   w.u8(0);  // reserved
 }
 
-void assert_noise(ByteView noise) {
+// The three handshake packets: header, their u32 indices in order, the Noise message.
+Bytes encode_handshake(PacketType type, std::initializer_list<std::uint32_t> indices, ByteView noise) {
   HYPHAE_ASSERT(!noise.empty());
   HYPHAE_ASSERT(noise.size() <= kMaxNoiseMessage);
+  Bytes out;
+  out.reserve(kHeaderSize + 4 * indices.size() + noise.size());
+  Writer w{out};
+  write_header(w, type);
+  for (std::uint32_t index : indices) w.u32(index);
+  w.bytes(noise);
+  return out;
 }
 
 }  // namespace
@@ -103,37 +104,13 @@ Result<Packet, Drop> decode_packet(ByteView datagram) {
 }
 
 Bytes encode(const HandshakeInit& p) {
-  assert_noise(p.noise);
-  Bytes out;
-  out.reserve(kHeaderSize + 4 + p.noise.size());
-  Writer w{out};
-  write_header(w, PacketType::handshake_init);
-  w.u32(p.sender_index);
-  w.bytes(p.noise);
-  return out;
+  return encode_handshake(PacketType::handshake_init, {p.sender_index}, p.noise);
 }
-
 Bytes encode(const HandshakeResp& p) {
-  assert_noise(p.noise);
-  Bytes out;
-  out.reserve(kHeaderSize + 8 + p.noise.size());
-  Writer w{out};
-  write_header(w, PacketType::handshake_resp);
-  w.u32(p.sender_index);
-  w.u32(p.receiver_index);
-  w.bytes(p.noise);
-  return out;
+  return encode_handshake(PacketType::handshake_resp, {p.sender_index, p.receiver_index}, p.noise);
 }
-
 Bytes encode(const HandshakeFinish& p) {
-  assert_noise(p.noise);
-  Bytes out;
-  out.reserve(kHeaderSize + 4 + p.noise.size());
-  Writer w{out};
-  write_header(w, PacketType::handshake_finish);
-  w.u32(p.receiver_index);
-  w.bytes(p.noise);
-  return out;
+  return encode_handshake(PacketType::handshake_finish, {p.receiver_index}, p.noise);
 }
 
 Bytes encode(const Transport& p) {
