@@ -79,8 +79,10 @@ Result<Session, wire::Drop> Session::accept(const SessionContext& ctx, Instant n
   s.remote_index_ = init.sender_index;
   auto payload = s.handshake_->read_message(init.noise);
   if (!payload || !wire::decode_init_payload(*payload)) return fail(wire::Drop::handshake_failed);
+  // Writing message 2 performs DH with the peer's ephemeral key: a
+  // low-order point (e.g. all zeros) makes it fail. Peer data, so a drop.
   auto msg = s.handshake_->write_message(hello_payload(ctx));
-  HYPHAE_ASSERT(msg.has_value());
+  if (!msg) return fail(wire::Drop::handshake_failed);
   datagram = wire::encode(
       wire::HandshakeResp{.sender_index = local_index, .receiver_index = init.sender_index, .noise = *msg});
   return s;

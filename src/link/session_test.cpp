@@ -136,5 +136,17 @@ TEST(Session, ForgedResponseFailsTheHandshake) {
   EXPECT_EQ(r.error(), wire::Drop::handshake_failed);
 }
 
+// Found by fuzz_node_datagram: message 1 with an all-zero (low-order)
+// ephemeral key reads fine, but the DH in message 2 yields zero.
+TEST(Session, LowOrderEphemeralIsAHandshakeFailureNotACrash) {
+  Side b{2};
+  const Bytes zero_ephemeral(32, 0);
+  Bytes m2;
+  auto r = Session::accept(b.ctx, t0, kA, 22, wire::HandshakeInit{.sender_index = 1, .noise = zero_ephemeral}, m2);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), wire::Drop::handshake_failed);
+  EXPECT_TRUE(m2.empty());
+}
+
 }  // namespace
 }  // namespace hyphae::link
