@@ -53,10 +53,10 @@ void run_handshake(benchmark::State& state, const char* protocol, bool psk) {
   keys.fill(network_psk);
   const Bytes prologue{'h', 'y', 'p', 'h', 'a', 'e', '/', '1'};
   for (auto _ : state) {
-    crypto::HandshakeConfig ic{.protocol_name = protocol, .initiator = true, .prologue = prologue, .s = alice,
-                               .keys = &keys};
-    crypto::HandshakeConfig rc{.protocol_name = protocol, .initiator = false, .prologue = prologue, .s = bob,
-                               .keys = &keys};
+    crypto::HandshakeConfig ic{
+        .protocol_name = protocol, .initiator = true, .prologue = prologue, .s = alice, .keys = &keys};
+    crypto::HandshakeConfig rc{
+        .protocol_name = protocol, .initiator = false, .prologue = prologue, .s = bob, .keys = &keys};
     if (psk) {
       ic.psks.push_back(network_psk);
       rc.psks.push_back(network_psk);
@@ -76,8 +76,8 @@ void run_handshake(benchmark::State& state, const char* protocol, bool psk) {
     benchmark::DoNotOptimize(a);
     benchmark::DoNotOptimize(b);
   }
-  state.counters["handshakes_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()),
-                                                          benchmark::Counter::kIsRate);
+  state.counters["handshakes_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
 void BM_NoiseXX(benchmark::State& state) { run_handshake(state, "Noise_XX_25519_ChaChaPoly_BLAKE2b", false); }
@@ -100,8 +100,8 @@ void BM_X25519(benchmark::State& state) {
     benchmark::DoNotOptimize(crypto_scalarmult(shared.data(), sk.data(), pk.data()));
     benchmark::ClobberMemory();
   }
-  state.counters["dh_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()),
-                                                  benchmark::Counter::kIsRate);
+  state.counters["dh_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_X25519)->Name("baseline/x25519");
 
@@ -113,8 +113,8 @@ void BM_X25519Base(benchmark::State& state) {
     benchmark::DoNotOptimize(crypto_scalarmult_base(pk.data(), sk.data()));
     benchmark::ClobberMemory();
   }
-  state.counters["dh_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()),
-                                                  benchmark::Counter::kIsRate);
+  state.counters["dh_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_X25519Base)->Name("baseline/x25519_base");
 
@@ -162,8 +162,8 @@ void run_session_handshake(benchmark::State& state, std::optional<link::NetworkP
     pair.handshake();
     benchmark::DoNotOptimize(pair.bob->has_transport_keys());
   }
-  state.counters["handshakes_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()),
-                                                          benchmark::Counter::kIsRate);
+  state.counters["handshakes_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 void BM_SessionXX(benchmark::State& state) { run_session_handshake(state, std::nullopt); }
 void BM_SessionXXpsk3(benchmark::State& state) {
@@ -176,15 +176,17 @@ BENCHMARK(BM_SessionXXpsk3)->Name("session/xxpsk3_handshake");
 
 Bytes message_frame(std::uint64_t id, ByteView payload) {
   Bytes frame;
-  wire::append_tlv(frame, wire::Message{.id = id, .type = wire::MessageType::notification,
-                                        .priority = wire::Priority::medium, .payload = payload});
+  wire::append_tlv(frame, wire::Message{.id = id,
+                                        .type = wire::MessageType::notification,
+                                        .priority = wire::Priority::medium,
+                                        .payload = payload});
   return frame;
 }
 
 void set_payload_rate(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * kPayload));
-  state.counters["packets_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()),
-                                                       benchmark::Counter::kIsRate);
+  state.counters["packets_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
 // Sender hot path: one Message TLV with a 1200-byte payload -> whole datagram.
@@ -196,8 +198,10 @@ void BM_SessionSeal(benchmark::State& state) {
   Bytes frame;
   for (auto _ : state) {
     frame.clear();
-    wire::append_tlv(frame, wire::Message{.id = ++id, .type = wire::MessageType::notification,
-                                          .priority = wire::Priority::medium, .payload = payload});
+    wire::append_tlv(frame, wire::Message{.id = ++id,
+                                          .type = wire::MessageType::notification,
+                                          .priority = wire::Priority::medium,
+                                          .payload = payload});
     Bytes datagram = pair.alice->seal(Instant{2}, frame);
     benchmark::DoNotOptimize(datagram.data());
   }
@@ -219,13 +223,15 @@ void BM_SessionOpen(benchmark::State& state) {
       state.PauseTiming();
       pair.handshake();
       datagrams.clear();
-      for (std::size_t i = 0; i < kBatch; ++i) datagrams.push_back(pair.alice->seal(Instant{2}, message_frame(i, payload)));
+      for (std::size_t i = 0; i < kBatch; ++i)
+        datagrams.push_back(pair.alice->seal(Instant{2}, message_frame(i, payload)));
       next = 0;
       state.ResumeTiming();
     }
     auto packet = wire::decode_packet(datagrams[next++]);
     HYPHAE_ASSERT(packet && std::holds_alternative<wire::Transport>(*packet));
-    auto ok = pair.bob->on_transport(Instant{3}, SessionPair::alice_ep(), std::get<wire::Transport>(*packet), plaintext);
+    auto ok = pair.bob->on_transport(Instant{3}, SessionPair::alice_ep(), std::get<wire::Transport>(*packet),
+                                     plaintext);
     HYPHAE_ASSERT(ok.has_value());
     auto n = wire::decode_tlvs(plaintext, tlvs);
     HYPHAE_ASSERT(n && *n == 1);
@@ -346,8 +352,8 @@ void BM_SodiumEncrypt(benchmark::State& state) {
     ++n;
     std::memcpy(nonce.data() + 4, &n, sizeof n);
     unsigned long long written = 0;
-    crypto_aead_chacha20poly1305_ietf_encrypt(out.data(), &written, plaintext.data(), plaintext.size(), ad.data(),
-                                              ad.size(), nullptr, nonce.data(), k.data());
+    crypto_aead_chacha20poly1305_ietf_encrypt(out.data(), &written, plaintext.data(), plaintext.size(),
+                                              ad.data(), ad.size(), nullptr, nonce.data(), k.data());
     benchmark::DoNotOptimize(written);
     benchmark::ClobberMemory();
   }
@@ -363,12 +369,12 @@ void BM_SodiumDecrypt(benchmark::State& state) {
   const auto ad = wire::transport_associated_data(7, 0);
   std::array<std::uint8_t, crypto_aead_chacha20poly1305_IETF_NPUBBYTES> nonce{};
   unsigned long long written = 0;
-  crypto_aead_chacha20poly1305_ietf_encrypt(sealed.data(), &written, plaintext.data(), plaintext.size(), ad.data(),
-                                            ad.size(), nullptr, nonce.data(), k.data());
+  crypto_aead_chacha20poly1305_ietf_encrypt(sealed.data(), &written, plaintext.data(), plaintext.size(),
+                                            ad.data(), ad.size(), nullptr, nonce.data(), k.data());
   for (auto _ : state) {
-    const int rc = crypto_aead_chacha20poly1305_ietf_decrypt(out.data(), &written, nullptr, sealed.data(),
-                                                             sealed.size(), ad.data(), ad.size(), nonce.data(),
-                                                             k.data());
+    const int rc =
+        crypto_aead_chacha20poly1305_ietf_decrypt(out.data(), &written, nullptr, sealed.data(), sealed.size(),
+                                                  ad.data(), ad.size(), nonce.data(), k.data());
     HYPHAE_ASSERT(rc == 0);
     benchmark::DoNotOptimize(written);
     benchmark::ClobberMemory();
@@ -394,8 +400,8 @@ void BM_SodiumAesGcmEncrypt(benchmark::State& state) {
     ++n;
     std::memcpy(nonce.data() + 4, &n, sizeof n);
     unsigned long long written = 0;
-    crypto_aead_aes256gcm_encrypt(out.data(), &written, plaintext.data(), plaintext.size(), ad.data(), ad.size(),
-                                  nullptr, nonce.data(), k.data());
+    crypto_aead_aes256gcm_encrypt(out.data(), &written, plaintext.data(), plaintext.size(), ad.data(),
+                                  ad.size(), nullptr, nonce.data(), k.data());
     benchmark::DoNotOptimize(written);
     benchmark::ClobberMemory();
   }

@@ -18,6 +18,7 @@
 //   bench_udp --role receiver --mode raw|encrypted --port P   # internal
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <fmt/core.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -26,8 +27,6 @@
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <fmt/core.h>
 
 #include <cerrno>
 #include <chrono>
@@ -83,7 +82,9 @@ double seconds_since(Clock::time_point t) { return std::chrono::duration<double>
 double cpu_seconds() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
-  auto s = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6; };
+  auto s = [](const timeval& tv) {
+    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+  };
   return s(ru.ru_utime) + s(ru.ru_stime);
 }
 
@@ -97,7 +98,9 @@ sockaddr_in loopback(std::uint16_t port) {
   return a;
 }
 
-Endpoint to_endpoint(const sockaddr_in& a) { return Endpoint::v4(ntohl(a.sin_addr.s_addr), ntohs(a.sin_port)); }
+Endpoint to_endpoint(const sockaddr_in& a) {
+  return Endpoint::v4(ntohl(a.sin_addr.s_addr), ntohs(a.sin_port));
+}
 
 struct Socket {
   int fd = -1;
@@ -112,7 +115,8 @@ Socket open_socket(const Options& opt, std::uint16_t port) {
   s.fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (s.fd < 0) die_sys("socket");
   for (int name : {SO_SNDBUF, SO_RCVBUF}) {
-    if (::setsockopt(s.fd, SOL_SOCKET, name, &opt.buffer, sizeof opt.buffer) != 0) die_sys("setsockopt buffer");
+    if (::setsockopt(s.fd, SOL_SOCKET, name, &opt.buffer, sizeof opt.buffer) != 0)
+      die_sys("setsockopt buffer");
   }
   socklen_t len = sizeof s.sndbuf;
   ::getsockopt(s.fd, SOL_SOCKET, SO_SNDBUF, &s.sndbuf, &len);
@@ -141,7 +145,8 @@ std::optional<std::size_t> recv_within(int fd, Bytes& buf, sockaddr_in& from, in
   pollfd p{.fd = fd, .events = POLLIN, .revents = 0};
   if (::poll(&p, 1, ms) <= 0) return std::nullopt;
   socklen_t len = sizeof from;
-  const ssize_t n = ::recvfrom(fd, buf.data(), buf.size(), MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&from), &len);
+  const ssize_t n =
+      ::recvfrom(fd, buf.data(), buf.size(), MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&from), &len);
   if (n < 0) return std::nullopt;
   return static_cast<std::size_t>(n);
 }
@@ -166,7 +171,8 @@ SendStats blast(int fd, const sockaddr_in& to, const Options& opt, double second
   std::vector<iovec> iovs(static_cast<std::size_t>(batch));
   const double cpu0 = cpu_seconds();
   const auto start = Clock::now();
-  const auto end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  const auto end =
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
   std::uint64_t since_check = 0;
   for (;;) {
     if (since_check >= 32) {
@@ -175,14 +181,19 @@ SendStats blast(int fd, const sockaddr_in& to, const Options& opt, double second
     }
     if (batch == 1) {
       const ByteView d = make(0);
-      const ssize_t n = ::sendto(fd, d.data(), d.size(), 0, reinterpret_cast<const sockaddr*>(&to), sizeof to);
-      if (n < 0) ++st.errors; else ++st.packets;
+      const ssize_t n =
+          ::sendto(fd, d.data(), d.size(), 0, reinterpret_cast<const sockaddr*>(&to), sizeof to);
+      if (n < 0)
+        ++st.errors;
+      else
+        ++st.packets;
       ++since_check;
       continue;
     }
     for (int i = 0; i < batch; ++i) {
       const ByteView d = make(static_cast<std::size_t>(i));
-      iovs[static_cast<std::size_t>(i)] = iovec{.iov_base = const_cast<std::uint8_t*>(d.data()), .iov_len = d.size()};
+      iovs[static_cast<std::size_t>(i)] =
+          iovec{.iov_base = const_cast<std::uint8_t*>(d.data()), .iov_len = d.size()};
       msghdr& h = msgs[static_cast<std::size_t>(i)].msg_hdr;
       h = msghdr{};
       h.msg_name = const_cast<sockaddr_in*>(&to);
@@ -278,8 +289,9 @@ int receiver_main(const Options& opt) {
   std::uint64_t packets = 0, bytes = 0, dropped = 0;
   Clock::time_point first{}, last{};
   double cpu_first = 0;
-  const auto deadline = Clock::now() + std::chrono::seconds(30) +
-                        std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(opt.seconds));
+  const auto deadline =
+      Clock::now() + std::chrono::seconds(30) +
+      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(opt.seconds));
 
   // Returns false when the slice is over.
   auto consume = [&](ByteView d, const sockaddr_in& from) -> bool {
@@ -317,8 +329,8 @@ int receiver_main(const Options& opt) {
         }
       } else if (auto* init = std::get_if<wire::HandshakeInit>(&*packet)) {
         Bytes out;
-        auto s = link::Session::accept(me->ctx, now, to_endpoint(from), 1000 + static_cast<std::uint32_t>(ping_id),
-                                       *init, out);
+        auto s = link::Session::accept(me->ctx, now, to_endpoint(from),
+                                       1000 + static_cast<std::uint32_t>(ping_id), *init, out);
         if (s) {
           session.emplace(std::move(*s));
           send_to(sock.fd, from, out);
@@ -377,7 +389,8 @@ int receiver_main(const Options& opt) {
   }
   const double span = packets > 1 ? std::chrono::duration<double>(last - first).count() : 0.0;
   const double cpu = packets > 1 ? cpu_seconds() - cpu_first : 0.0;
-  fmt::print("RESULT {} {} {:.6f} {} {:.6f} {} {}\n", packets, bytes, span, dropped, cpu, sock.sndbuf, sock.rcvbuf);
+  fmt::print("RESULT {} {} {:.6f} {} {:.6f} {} {}\n", packets, bytes, span, dropped, cpu, sock.sndbuf,
+             sock.rcvbuf);
   std::fflush(stdout);
   ::close(sock.fd);
   return 0;
@@ -421,9 +434,9 @@ Child spawn_receiver(const Options& opt, const std::string& mode, double seconds
     ::dup2(fds[1], STDOUT_FILENO);
     const std::string secs = fmt::format("{}", seconds), buffer = std::to_string(opt.buffer),
                       batch = std::to_string(opt.batch), payload = std::to_string(opt.payload);
-    std::vector<const char*> argv = {"bench_udp", "--role",  "receiver",     "--mode",   mode.c_str(),
-                                     "--port",    "0",       "--seconds",    secs.c_str(), "--buffer",
-                                     buffer.c_str(), "--batch", batch.c_str(), "--payload", payload.c_str(),
+    std::vector<const char*> argv = {"bench_udp",    "--role",  "receiver",    "--mode",     mode.c_str(),
+                                     "--port",       "0",       "--seconds",   secs.c_str(), "--buffer",
+                                     buffer.c_str(), "--batch", batch.c_str(), "--payload",  payload.c_str(),
                                      nullptr};
     // The real path, not /proc/self/exe, so ps and perf name the receiver bench_udp.
     char self[4096] = {};
@@ -464,8 +477,10 @@ Slice run_slice(const Options& opt, bool encrypted, double seconds) {
     std::uint64_t id = 0;
     r.sent = blast(sock.fd, to, opt, seconds, [&](std::size_t slot) {
       frame.clear();
-      wire::append_tlv(frame, wire::Message{.id = ++id, .type = wire::MessageType::notification,
-                                            .priority = wire::Priority::medium, .payload = payload});
+      wire::append_tlv(frame, wire::Message{.id = ++id,
+                                            .type = wire::MessageType::notification,
+                                            .priority = wire::Priority::medium,
+                                            .payload = payload});
       slots[slot] = session.seal(runtime::monotonic_now(), frame);
       return ByteView(slots[slot]);
     });
@@ -484,8 +499,8 @@ Slice run_slice(const Options& opt, bool encrypted, double seconds) {
   ::waitpid(child.pid, &status, 0);
   ::close(child.out);
   ::close(sock.fd);
-  if (!result || std::sscanf(result->c_str(), "RESULT %lu %lu %lf %lu %lf %d %d", &r.packets, &r.bytes, &r.seconds,
-                             &r.dropped, &r.cpu, &r.peer_sndbuf, &r.peer_rcvbuf) != 7) {
+  if (!result || std::sscanf(result->c_str(), "RESULT %lu %lu %lf %lu %lf %d %d", &r.packets, &r.bytes,
+                             &r.seconds, &r.dropped, &r.cpu, &r.peer_sndbuf, &r.peer_rcvbuf) != 7) {
     die("receiver gave no result");
   }
   r.sndbuf = sock.sndbuf;
@@ -512,7 +527,9 @@ struct Totals {
   double mbps() const { return seconds > 0 ? static_cast<double>(bytes) / seconds / 1e6 : 0.0; }
   double pps() const { return seconds > 0 ? static_cast<double>(packets) / seconds : 0.0; }
   double sent_pps() const { return sent_seconds > 0 ? static_cast<double>(sent) / sent_seconds : 0.0; }
-  double loss() const { return sent > 0 ? 1.0 - static_cast<double>(packets) / static_cast<double>(sent) : 0.0; }
+  double loss() const {
+    return sent > 0 ? 1.0 - static_cast<double>(packets) / static_cast<double>(sent) : 0.0;
+  }
   double send_us_per_packet() const { return sent > 0 ? sent_cpu / static_cast<double>(sent) * 1e6 : 0.0; }
   double recv_us_per_packet() const { return packets > 0 ? cpu / static_cast<double>(packets) * 1e6 : 0.0; }
 
@@ -522,7 +539,8 @@ struct Totals {
     return fmt::format(
         "{{\"mbps\": {:.3f}, \"packets_per_s\": {:.1f}, \"sent_packets_per_s\": {:.1f}, \"loss\": {:.5f}, "
         "\"received_packets\": {}, \"sent_packets\": {}, \"dropped_by_receiver\": {}, "
-        "\"sender_cpu_us_per_packet\": {:.3f}, \"receiver_cpu_us_per_packet\": {:.3f}, \"round_mbps\": [{}]}}",
+        "\"sender_cpu_us_per_packet\": {:.3f}, \"receiver_cpu_us_per_packet\": {:.3f}, \"round_mbps\": "
+        "[{}]}}",
         mbps(), pps(), sent_pps(), loss(), packets, sent, dropped, send_us_per_packet(), recv_us_per_packet(),
         rounds);
   }
@@ -532,7 +550,8 @@ int sender_main(const Options& opt) {
   if (opt.batch < 1 || opt.batch > kMaxBatch) die("--batch must be 1..64");
   if (opt.payload < 2 || opt.payload > wire::kMaxMessagePayload) die("--payload must be 2..1200");
   if (opt.rounds < 1 || opt.seconds <= 0) die("--rounds and --seconds must be positive");
-  if (!opt.only.empty() && opt.only != "raw" && opt.only != "encrypted") die("--only must be raw or encrypted");
+  if (!opt.only.empty() && opt.only != "raw" && opt.only != "encrypted")
+    die("--only must be raw or encrypted");
   const double slice = opt.seconds / opt.rounds;
   Totals raw, enc;
   Slice last{};
@@ -549,13 +568,14 @@ int sender_main(const Options& opt) {
   const double ratio_mbps = raw.mbps() > 0 ? enc.mbps() / raw.mbps() : 0.0;
   const double ratio_pps = raw.pps() > 0 ? enc.pps() / raw.pps() : 0.0;
 
-  fmt::print("bench_udp: 127.0.0.1, {}-byte payloads, {} x {:.2f} s per mode, batch {}, SO_SNDBUF {} SO_RCVBUF {}\n",
-             opt.payload, opt.rounds, slice, opt.batch, last.sndbuf, last.peer_rcvbuf);
-  fmt::print("  {:<10} {:>10} {:>12} {:>12} {:>8} {:>14} {:>14}\n", "mode", "MB/s", "recv pkt/s", "sent pkt/s",
-             "loss", "send us/pkt", "recv us/pkt");
+  fmt::print(
+      "bench_udp: 127.0.0.1, {}-byte payloads, {} x {:.2f} s per mode, batch {}, SO_SNDBUF {} SO_RCVBUF {}\n",
+      opt.payload, opt.rounds, slice, opt.batch, last.sndbuf, last.peer_rcvbuf);
+  fmt::print("  {:<10} {:>10} {:>12} {:>12} {:>8} {:>14} {:>14}\n", "mode", "MB/s", "recv pkt/s",
+             "sent pkt/s", "loss", "send us/pkt", "recv us/pkt");
   for (auto [name, t] : {std::pair<const char*, const Totals*>{"raw", &raw}, {"encrypted", &enc}}) {
-    fmt::print("  {:<10} {:>10.1f} {:>12.0f} {:>12.0f} {:>7.1f}% {:>14.2f} {:>14.2f}\n", name, t->mbps(), t->pps(),
-               t->sent_pps(), t->loss() * 100, t->send_us_per_packet(), t->recv_us_per_packet());
+    fmt::print("  {:<10} {:>10.1f} {:>12.0f} {:>12.0f} {:>7.1f}% {:>14.2f} {:>14.2f}\n", name, t->mbps(),
+               t->pps(), t->sent_pps(), t->loss() * 100, t->send_us_per_packet(), t->recv_us_per_packet());
   }
   fmt::print("  encrypted / raw: {:.3f} (MB/s), {:.3f} (packets/s); goal >= 0.9\n", ratio_mbps, ratio_pps);
 
@@ -564,8 +584,8 @@ int sender_main(const Options& opt) {
         "{{\n  \"payload_bytes\": {},\n  \"seconds_per_mode\": {},\n  \"rounds\": {},\n  \"batch\": {},\n"
         "  \"sndbuf\": {},\n  \"rcvbuf\": {},\n  \"raw\": {},\n  \"encrypted\": {},\n"
         "  \"ratio_mbps\": {:.4f},\n  \"ratio_packets_per_s\": {:.4f}\n}}\n",
-        opt.payload, opt.seconds, opt.rounds, opt.batch, last.sndbuf, last.peer_rcvbuf, raw.json(), enc.json(),
-        ratio_mbps, ratio_pps);
+        opt.payload, opt.seconds, opt.rounds, opt.batch, last.sndbuf, last.peer_rcvbuf, raw.json(),
+        enc.json(), ratio_mbps, ratio_pps);
     std::FILE* f = std::fopen(opt.json.c_str(), "w");
     if (f == nullptr) die_sys("open " + opt.json);
     std::fputs(doc.c_str(), f);
@@ -583,19 +603,30 @@ Options parse(int argc, char** argv) {
   try {
     for (int i = 1; i < argc; ++i) {
       const std::string_view a = argv[i];
-      if (a == "--role") o.role = need(i);
-      else if (a == "--mode") o.mode = need(i);
-      else if (a == "--seconds") o.seconds = std::stod(need(i));
-      else if (a == "--rounds") o.rounds = std::stoi(need(i));
-      else if (a == "--port") o.port = static_cast<std::uint16_t>(std::stoul(need(i)));
-      else if (a == "--buffer") o.buffer = std::stoi(need(i));
-      else if (a == "--batch") o.batch = std::stoi(need(i));
-      else if (a == "--payload") o.payload = std::stoul(need(i));
-      else if (a == "--json") o.json = need(i);
-      else if (a == "--only") o.only = need(i);
+      if (a == "--role")
+        o.role = need(i);
+      else if (a == "--mode")
+        o.mode = need(i);
+      else if (a == "--seconds")
+        o.seconds = std::stod(need(i));
+      else if (a == "--rounds")
+        o.rounds = std::stoi(need(i));
+      else if (a == "--port")
+        o.port = static_cast<std::uint16_t>(std::stoul(need(i)));
+      else if (a == "--buffer")
+        o.buffer = std::stoi(need(i));
+      else if (a == "--batch")
+        o.batch = std::stoi(need(i));
+      else if (a == "--payload")
+        o.payload = std::stoul(need(i));
+      else if (a == "--json")
+        o.json = need(i);
+      else if (a == "--only")
+        o.only = need(i);
       else if (a == "--help" || a == "-h") {
         fmt::print(
-            "usage: bench_udp [--seconds S] [--rounds R] [--batch N] [--buffer BYTES] [--payload N] [--json OUT]\n"
+            "usage: bench_udp [--seconds S] [--rounds R] [--batch N] [--buffer BYTES] [--payload N] [--json "
+            "OUT]\n"
             "  Measures one-way UDP throughput on 127.0.0.1 between this process and a receiver it\n"
             "  spawns: raw datagrams vs. link::Session-encrypted Message frames, alternating R rounds\n"
             "  (S seconds per mode in total). --batch N > 1 uses sendmmsg/recvmmsg for both modes.\n"

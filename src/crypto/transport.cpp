@@ -55,16 +55,16 @@ Result<Bytes, TransportError> TransportCipher::open(std::uint64_t counter, ByteV
   return plaintext;
 }
 
-Result<std::span<std::uint8_t>, TransportError> TransportCipher::open_in_place(std::uint64_t counter, ByteView ad,
-                                                                               std::span<std::uint8_t> ciphertext) {
+Result<std::span<std::uint8_t>, TransportError> TransportCipher::open_in_place(
+    std::uint64_t counter, ByteView ad, std::span<std::uint8_t> ciphertext) {
   if (ciphertext.size() < kTagLen) return fail(TransportError::too_short);
   const auto plaintext = ciphertext.first(ciphertext.size() - kTagLen);
   if (auto r = open_into(counter, ad, ciphertext, plaintext); !r) return fail(r.error());
   return plaintext;
 }
 
-Result<void, TransportError> TransportCipher::open_into(std::uint64_t counter, ByteView ad, ByteView ciphertext,
-                                                        std::span<std::uint8_t> out) {
+Result<void, TransportError> TransportCipher::open_into(std::uint64_t counter, ByteView ad,
+                                                        ByteView ciphertext, std::span<std::uint8_t> out) {
   if (ciphertext.size() < kTagLen) return fail(TransportError::too_short);
   HYPHAE_ASSERT(out.size() == ciphertext.size() - kTagLen);
   // Cheap check first: a replay costs no AEAD work and leaves the buffer untouched.

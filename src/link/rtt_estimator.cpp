@@ -10,7 +10,7 @@ void RttEstimator::add_sample(Duration rtt) {
   HYPHAE_ASSERT(rtt.ns >= 0);
   latest_ = rtt;
   if (!srtt_) {
-    srtt_ = rtt;              // RFC 6298 (2.2)
+    srtt_ = rtt;  // RFC 6298 (2.2)
     rttvar_ = rtt / 2;
     return;
   }

@@ -13,7 +13,8 @@ namespace {
 
 crypto::HandshakeConfig handshake_config(const SessionContext& ctx, bool initiator) {
   crypto::HandshakeConfig cfg;
-  cfg.protocol_name = ctx.network_psk ? "Noise_XXpsk3_25519_ChaChaPoly_BLAKE2b" : "Noise_XX_25519_ChaChaPoly_BLAKE2b";
+  cfg.protocol_name =
+      ctx.network_psk ? "Noise_XXpsk3_25519_ChaChaPoly_BLAKE2b" : "Noise_XX_25519_ChaChaPoly_BLAKE2b";
   cfg.initiator = initiator;
   cfg.prologue = Bytes(kPrologue.begin(), kPrologue.end());
   cfg.s = ctx.identity.keys;
@@ -43,15 +44,20 @@ std::optional<std::uint16_t> read_hello(ByteView payload) {
 
 std::string_view name(SessionState s) {
   switch (s) {
-    case SessionState::init_sent: return "init_sent";
-    case SessionState::resp_sent: return "resp_sent";
-    case SessionState::awaiting_confirmation: return "awaiting_confirmation";
-    case SessionState::established: return "established";
+    case SessionState::init_sent:
+      return "init_sent";
+    case SessionState::resp_sent:
+      return "resp_sent";
+    case SessionState::awaiting_confirmation:
+      return "awaiting_confirmation";
+    case SessionState::established:
+      return "established";
   }
   return "invalid";
 }
 
-Session::Session(Endpoint remote, std::uint32_t local_index, bool initiator, Instant now, crypto::HandshakeState hs)
+Session::Session(Endpoint remote, std::uint32_t local_index, bool initiator, Instant now,
+                 crypto::HandshakeState hs)
     : remote_(remote),
       local_index_(local_index),
       initiator_(initiator),
@@ -88,8 +94,8 @@ Result<Session, wire::Drop> Session::accept(const SessionContext& ctx, Instant n
   return s;
 }
 
-Result<void, wire::Drop> Session::on_handshake_resp(Instant now, Endpoint from, const wire::HandshakeResp& resp,
-                                                    Bytes& datagram) {
+Result<void, wire::Drop> Session::on_handshake_resp(Instant now, Endpoint from,
+                                                    const wire::HandshakeResp& resp, Bytes& datagram) {
   if (state_ != SessionState::init_sent) return fail(wire::Drop::unknown_session);
   HYPHAE_ASSERT(resp.receiver_index == local_index_);
   // A failed read leaves the Noise state unusable: the caller discards this
@@ -112,7 +118,8 @@ Result<void, wire::Drop> Session::on_handshake_resp(Instant now, Endpoint from, 
   return {};
 }
 
-Result<void, wire::Drop> Session::on_handshake_finish(Instant now, Endpoint from, const wire::HandshakeFinish& fin) {
+Result<void, wire::Drop> Session::on_handshake_finish(Instant now, Endpoint from,
+                                                      const wire::HandshakeFinish& fin) {
   if (state_ != SessionState::resp_sent) return fail(wire::Drop::unknown_session);
   auto payload = handshake_->read_message(fin.noise);
   if (!payload) return fail(wire::Drop::handshake_failed);
@@ -154,7 +161,8 @@ Result<void, wire::Drop> Session::on_transport(Instant now, Endpoint from, const
   auto opened = transport_->open_into(packet.counter, packet.associated_data, packet.ciphertext, plaintext);
   if (!opened) {
     plaintext.clear();
-    return fail(opened.error() == crypto::TransportError::replayed ? wire::Drop::replayed : wire::Drop::bad_auth);
+    return fail(opened.error() == crypto::TransportError::replayed ? wire::Drop::replayed
+                                                                   : wire::Drop::bad_auth);
   }
   last_received_ = now;
   // Only an authentic packet may move the session to a new address (WireGuard roaming).

@@ -11,7 +11,8 @@ namespace {
 
 struct Side {
   explicit Side(std::uint64_t seed, std::optional<NetworkPsk> psk = std::nullopt)
-      : keys(seed), identity(crypto::Identity::generate(keys)),
+      : keys(seed),
+        identity(crypto::Identity::generate(keys)),
         ctx{.identity = identity, .keys = keys, .network_psk = psk, .mesh_port = 9900} {}
   crypto::SeededKeySource keys;
   crypto::Identity identity;
@@ -130,8 +131,8 @@ TEST(Session, ForgedResponseFailsTheHandshake) {
   Bytes m1, m3;
   Session ia = Session::initiate(a.ctx, t0, kB, 11, m1);
   const Bytes junk(80, 0x42);
-  auto r = ia.on_handshake_resp(t0, kB, wire::HandshakeResp{.sender_index = 5, .receiver_index = 11, .noise = junk},
-                                m3);
+  auto r = ia.on_handshake_resp(
+      t0, kB, wire::HandshakeResp{.sender_index = 5, .receiver_index = 11, .noise = junk}, m3);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error(), wire::Drop::handshake_failed);
 }
@@ -142,7 +143,8 @@ TEST(Session, LowOrderEphemeralIsAHandshakeFailureNotACrash) {
   Side b{2};
   const Bytes zero_ephemeral(32, 0);
   Bytes m2;
-  auto r = Session::accept(b.ctx, t0, kA, 22, wire::HandshakeInit{.sender_index = 1, .noise = zero_ephemeral}, m2);
+  auto r =
+      Session::accept(b.ctx, t0, kA, 22, wire::HandshakeInit{.sender_index = 1, .noise = zero_ephemeral}, m2);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error(), wire::Drop::handshake_failed);
   EXPECT_TRUE(m2.empty());

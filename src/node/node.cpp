@@ -13,7 +13,8 @@ namespace {
 Duration jittered(Duration d, Rng& rng) {
   const std::int64_t spread = d.ns / 5;
   if (spread <= 0) return d;
-  return Duration{d.ns - spread + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(2 * spread)))};
+  return Duration{d.ns - spread +
+                  static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(2 * spread)))};
 }
 
 constexpr Duration kRetransmitMax = seconds(8);
@@ -22,9 +23,12 @@ constexpr Duration kRetransmitMax = seconds(8);
 
 std::string_view name(SendError e) {
   switch (e) {
-    case SendError::payload_too_large: return "payload_too_large";
-    case SendError::outbox_full: return "outbox_full";
-    case SendError::to_self: return "to_self";
+    case SendError::payload_too_large:
+      return "payload_too_large";
+    case SendError::outbox_full:
+      return "outbox_full";
+    case SendError::to_self:
+      return "to_self";
   }
   return "invalid";
 }
@@ -32,7 +36,9 @@ std::string_view name(SendError e) {
 Node::Node(NodeConfig config, const crypto::Identity& identity, crypto::KeySource& keys, Rng rng, Instant now)
     : config_(std::move(config)),
       identity_(identity),
-      session_ctx_{.identity = identity, .keys = keys, .network_psk = config_.network_psk,
+      session_ctx_{.identity = identity,
+                   .keys = keys,
+                   .network_psk = config_.network_psk,
                    .mesh_port = config_.mesh_port},
       rng_(std::move(rng)),
       last_now_(now),
@@ -226,7 +232,10 @@ void Node::on_message(Instant now, Link& link, const wire::Message& m) {
     return;
   }
   counters_.messages_received += 1;
-  events_.push_back(MessageReceived{.from = *from, .id = m.id, .type = m.type, .priority = m.priority,
+  events_.push_back(MessageReceived{.from = *from,
+                                    .id = m.id,
+                                    .type = m.type,
+                                    .priority = m.priority,
                                     .payload = Bytes(m.payload.begin(), m.payload.end())});
 }
 
@@ -294,8 +303,8 @@ void Node::flush_outbox(Instant now, const crypto::NodeId& peer) {
   if (link == nullptr) return;
   for (OutgoingMessage* m : outbox_.due(peer, now)) {
     Bytes frame;
-    wire::append_tlv(frame, wire::Message{.id = m->id, .type = m->type, .priority = m->priority,
-                                          .payload = m->payload});
+    wire::append_tlv(
+        frame, wire::Message{.id = m->id, .type = m->type, .priority = m->priority, .payload = m->payload});
     send_frame(now, *link, frame);
     if (m->attempts > 0) counters_.messages_retransmitted += 1;
     // RFC 6298-style backoff from the link's own RTO.
@@ -315,8 +324,12 @@ Result<std::uint64_t, SendError> Node::send(Instant now, const crypto::NodeId& t
   if (to == identity_.id) return fail(SendError::to_self);
   if (outbox_.full()) return fail(SendError::outbox_full);
   const std::uint64_t id = next_message_id_++;
-  outbox_.add(OutgoingMessage{.id = id, .to = to, .type = type, .priority = priority,
-                              .payload = Bytes(payload.begin(), payload.end()), .created = now,
+  outbox_.add(OutgoingMessage{.id = id,
+                              .to = to,
+                              .type = type,
+                              .priority = priority,
+                              .payload = Bytes(payload.begin(), payload.end()),
+                              .created = now,
                               .deadline = now + config_.message_deadline});
   counters_.messages_sent += 1;
   arm(now + config_.message_deadline);
@@ -418,8 +431,9 @@ void Node::tick_sessions(Instant now) {
     arm(established + config_.reject_after);
     // The initiator rekeys at rekey_after; the responder steps in a little
     // later if the initiator has not (it may be an older node, or restarted).
-    const Duration rekey_at = s.is_initiator() ? config_.rekey_after
-                                               : config_.rekey_after + (config_.reject_after - config_.rekey_after) / 2;
+    const Duration rekey_at = s.is_initiator()
+                                  ? config_.rekey_after
+                                  : config_.rekey_after + (config_.reject_after - config_.rekey_after) / 2;
     if (!link.rekey_started && (now - established >= rekey_at || s.exhausted())) {
       link.rekey_started = true;
       rekey.push_back(s.remote());
@@ -465,8 +479,8 @@ void Node::tick_dials(Instant now) {
 void Node::tick_outbox(Instant now) {
   for (OutgoingMessage& m : outbox_.take_expired(now)) {
     counters_.messages_failed += 1;
-    events_.push_back(MessageFailed{.id = m.id, .to = m.to,
-                                    .reason = peers_.contains(m.to) ? "deadline" : "peer_unreachable"});
+    events_.push_back(MessageFailed{
+        .id = m.id, .to = m.to, .reason = peers_.contains(m.to) ? "deadline" : "peer_unreachable"});
   }
   for (const auto& peer : outbox_.peers_due(now)) flush_outbox(now, peer);
   if (auto next = outbox_.next_deadline(now)) arm(*next);
@@ -478,11 +492,16 @@ std::vector<PeerInfo> Node::peers() const {
     auto it = links_.find(peer.current_index);
     if (it == links_.end()) continue;
     const link::Session& s = it->second.session;
-    out.push_back(PeerInfo{.id = id, .address = s.remote(), .state = "connected", .srtt = s.rtt().srtt(),
-                           .mesh_port = s.remote_mesh_port(), .connected_since = peer.connected_since});
+    out.push_back(PeerInfo{.id = id,
+                           .address = s.remote(),
+                           .state = "connected",
+                           .srtt = s.rtt().srtt(),
+                           .mesh_port = s.remote_mesh_port(),
+                           .connected_since = peer.connected_since});
   }
   for (const auto& d : dials_) {
-    const bool known = std::any_of(out.begin(), out.end(), [&](const PeerInfo& p) { return p.address == d.address; });
+    const bool known =
+        std::any_of(out.begin(), out.end(), [&](const PeerInfo& p) { return p.address == d.address; });
     if (!known) out.push_back(PeerInfo{.id = {}, .address = d.address, .state = "connecting"});
   }
   return out;

@@ -38,18 +38,18 @@ namespace hyphae::node {
 struct NodeConfig {
   std::uint16_t mesh_port = 9900;
   std::optional<link::NetworkPsk> network_psk;
-  Duration keepalive_interval = seconds(5);       // Ping on the current session this often
-  Duration session_timeout = seconds(20);         // nothing authentic heard for this long: peer lost
-  Duration handshake_timeout = seconds(5);        // a half-open session is forgotten after this
-  Duration dial_backoff_initial = seconds(1);     // doubles per failed attempt, with jitter
+  Duration keepalive_interval = seconds(5);    // Ping on the current session this often
+  Duration session_timeout = seconds(20);      // nothing authentic heard for this long: peer lost
+  Duration handshake_timeout = seconds(5);     // a half-open session is forgotten after this
+  Duration dial_backoff_initial = seconds(1);  // doubles per failed attempt, with jitter
   Duration dial_backoff_max = seconds(30);
-  Duration rekey_after = seconds(120);            // WireGuard's REKEY_AFTER_TIME
-  Duration reject_after = seconds(180);           // WireGuard's REJECT_AFTER_TIME
-  Duration superseded_grace = seconds(10);        // an old session still decrypts this long
-  Duration message_deadline = seconds(30);        // undelivered by then: MessageFailed
-  std::size_t half_open_max = 1024;               // responder handshakes in flight
-  std::size_t outbox_max = 65536;                 // unacknowledged messages; send() refuses past it
-  std::size_t dedup_window = 8192;                // remembered message ids per peer
+  Duration rekey_after = seconds(120);      // WireGuard's REKEY_AFTER_TIME
+  Duration reject_after = seconds(180);     // WireGuard's REJECT_AFTER_TIME
+  Duration superseded_grace = seconds(10);  // an old session still decrypts this long
+  Duration message_deadline = seconds(30);  // undelivered by then: MessageFailed
+  std::size_t half_open_max = 1024;         // responder handshakes in flight
+  std::size_t outbox_max = 65536;           // unacknowledged messages; send() refuses past it
+  std::size_t dedup_window = 8192;          // remembered message ids per peer
 };
 
 enum class SendError : std::uint8_t { payload_too_large, outbox_full, to_self };
@@ -146,8 +146,8 @@ class Node {
   Instant last_now_;
   std::optional<Instant> next_deadline_;
 
-  std::map<std::uint32_t, Link> links_;           // by our local index; ordered for deterministic ticks
-  std::map<crypto::NodeId, Peer> peers_;          // connected neighbours
+  std::map<std::uint32_t, Link> links_;   // by our local index; ordered for deterministic ticks
+  std::map<crypto::NodeId, Peer> peers_;  // connected neighbours
   std::vector<Dial> dials_;
   Outbox outbox_;
   std::uint64_t next_message_id_;

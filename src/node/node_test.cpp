@@ -33,8 +33,8 @@ struct Harness {
   Rng rng{99};
 
   std::size_t add(std::uint64_t seed, NodeConfig cfg = {}) {
-    auto m = std::make_unique<Member>(Member{.keys = crypto::SeededKeySource(seed), .identity = {}, .address = {},
-                                             .node = nullptr, .events = {}});
+    auto m = std::make_unique<Member>(Member{
+        .keys = crypto::SeededKeySource(seed), .identity = {}, .address = {}, .node = nullptr, .events = {}});
     m->identity = crypto::Identity::generate(m->keys);
     m->address = Endpoint::v4(0x0a000001 + static_cast<std::uint32_t>(members.size()), 9900);
     m->node = std::make_unique<Node>(cfg, m->identity, m->keys, Rng{seed}, now);
@@ -66,7 +66,8 @@ struct Harness {
       }
       if (!next || *next > until) break;
       now = std::max(now, *next);
-      auto due = std::stable_partition(wire.begin(), wire.end(), [&](const InFlight& f) { return f.at > now; });
+      auto due =
+          std::stable_partition(wire.begin(), wire.end(), [&](const InFlight& f) { return f.at > now; });
       std::vector<InFlight> deliver(std::make_move_iterator(due), std::make_move_iterator(wire.end()));
       wire.erase(due, wire.end());
       for (auto& f : deliver) {
@@ -117,7 +118,8 @@ TEST(Node, TwoNodesConnectAndExchangeAMessage) {
   EXPECT_EQ(h.events_of<PeerConnected>(b)[0].id, h.id(a));
 
   const std::string text = "hello mesh";
-  auto id = h.node(a).send(h.now, h.id(b), wire::MessageType::notification, wire::Priority::high, as_bytes(text));
+  auto id =
+      h.node(a).send(h.now, h.id(b), wire::MessageType::notification, wire::Priority::high, as_bytes(text));
   ASSERT_TRUE(id.has_value());
   h.drain(a);
   h.run_for(seconds(1));
@@ -136,7 +138,8 @@ TEST(Node, TwoNodesConnectAndExchangeAMessage) {
 TEST(Node, MessageQueuedBeforeConnectIsDeliveredOnConnect) {
   Harness h;
   auto a = h.add(1), b = h.add(2);
-  ASSERT_TRUE(h.node(a).send(h.now, h.id(b), wire::MessageType::task, wire::Priority::low, as_bytes("early")));
+  ASSERT_TRUE(
+      h.node(a).send(h.now, h.id(b), wire::MessageType::task, wire::Priority::low, as_bytes("early")));
   h.dial(a, b);
   h.run_for(seconds(1));
   ASSERT_EQ(h.events_of<MessageReceived>(b).size(), 1u);
@@ -154,7 +157,8 @@ TEST(Node, LossyLinkDeliversEveryMessageExactlyOnce) {
   constexpr int kMessages = 200;
   for (int i = 0; i < kMessages; ++i) {
     const std::string text = "m" + std::to_string(i);
-    ASSERT_TRUE(h.node(a).send(h.now, h.id(b), wire::MessageType::task, wire::Priority::medium, as_bytes(text)));
+    ASSERT_TRUE(
+        h.node(a).send(h.now, h.id(b), wire::MessageType::task, wire::Priority::medium, as_bytes(text)));
   }
   h.drain(a);
   h.run_for(seconds(31));  // past the 30 s message deadline: every message has an outcome

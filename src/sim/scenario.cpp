@@ -1,12 +1,12 @@
 #include "sim/scenario.hpp"
 
 #include <fmt/format.h>
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <toml++/toml.h>
 #include <set>
 #include <sstream>
 

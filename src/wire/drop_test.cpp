@@ -1,9 +1,10 @@
+#include "wire/drop.hpp"
+
 #include <gtest/gtest.h>
 
 #include <set>
 
 #include "base/hex.hpp"
-#include "wire/drop.hpp"
 #include "wire/handshake_payload.hpp"
 #include "wire/packet.hpp"
 #include "wire/tlv.hpp"
@@ -42,9 +43,18 @@ TEST(Drop, EveryWireReasonIsReachable) {
   std::set<Drop> produced;
   produced.insert(packet_drop("0104"));
   produced.insert(decode_init_payload(*from_hex("00")).error());
-  produced.insert(packet_drop("02010000" "00000001" "aa"));
-  produced.insert(packet_drop("01090000" "00000001" "aa"));
-  produced.insert(packet_drop("01010080" "00000001" "aa"));
+  produced.insert(
+      packet_drop("02010000"
+                  "00000001"
+                  "aa"));
+  produced.insert(
+      packet_drop("01090000"
+                  "00000001"
+                  "aa"));
+  produced.insert(
+      packet_drop("01010080"
+                  "00000001"
+                  "aa"));
   produced.insert(decode_packet(Bytes(kMaxDatagram + 1, 0)).error());
   produced.insert(frame_drop("8000"));
   produced.insert(frame_drop("0a00"));

@@ -1,7 +1,8 @@
+#include "wire/handshake_payload.hpp"
+
 #include <gtest/gtest.h>
 
 #include "base/hex.hpp"
-#include "wire/handshake_payload.hpp"
 
 namespace hyphae::wire {
 namespace {
@@ -17,7 +18,10 @@ TEST(HandshakePayload, InitPayloadMustBeEmpty) {
 TEST(HandshakePayload, HelloRoundTripsAndToleratesPadding) {
   const Hello h{9900, 0x1};
   Bytes payload = encode_hello_payload(h);
-  EXPECT_EQ(to_hex(payload), "0506" "26ac" "00000001");
+  EXPECT_EQ(to_hex(payload),
+            "0506"
+            "26ac"
+            "00000001");
   EXPECT_EQ(decode_hello_payload(payload), h);
   append_pad(payload, 16);
   payload.insert(payload.end(), {0x41, 0x01, 0x00});  // optional TLV from a later version
@@ -38,7 +42,9 @@ TEST(HandshakePayload, ExactlyOneHelloAndNothingElse) {
   append_tlv(smuggled, Ping{1});
   EXPECT_EQ(decode_hello_payload(smuggled).error(), Drop::bad_value);
 
-  const Bytes cut = *from_hex("0506" "26ac");
+  const Bytes cut = *from_hex(
+      "0506"
+      "26ac");
   EXPECT_EQ(decode_hello_payload(cut).error(), Drop::truncated);
 }
 

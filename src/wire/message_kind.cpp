@@ -42,21 +42,30 @@ std::optional<E> from_byte(const std::array<E, N>& all, std::uint8_t b) {
 
 std::string_view name(MessageType t) {
   switch (t) {
-    case MessageType::task: return "TASK";
-    case MessageType::query: return "QUERY";
-    case MessageType::response: return "RESPONSE";
-    case MessageType::notification: return "NOTIFICATION";
-    case MessageType::parameter_update: return "PARAMETER_UPDATE";
+    case MessageType::task:
+      return "TASK";
+    case MessageType::query:
+      return "QUERY";
+    case MessageType::response:
+      return "RESPONSE";
+    case MessageType::notification:
+      return "NOTIFICATION";
+    case MessageType::parameter_update:
+      return "PARAMETER_UPDATE";
   }
   return "INVALID";
 }
 
 std::string_view name(Priority p) {
   switch (p) {
-    case Priority::critical: return "CRITICAL";
-    case Priority::high: return "HIGH";
-    case Priority::medium: return "MEDIUM";
-    case Priority::low: return "LOW";
+    case Priority::critical:
+      return "CRITICAL";
+    case Priority::high:
+      return "HIGH";
+    case Priority::medium:
+      return "MEDIUM";
+    case Priority::low:
+      return "LOW";
   }
   return "INVALID";
 }

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "wire/message_kind.hpp"
+
+#include <gtest/gtest.h>
 
 namespace hyphae::wire {
 namespace {
@@ -30,8 +30,10 @@ TEST(MessageKind, TypeNamesRoundTrip) {
 }
 
 TEST(MessageKind, PriorityNamesRoundTrip) {
-  const std::pair<Priority, std::string_view> all[] = {
-      {Priority::critical, "CRITICAL"}, {Priority::high, "HIGH"}, {Priority::medium, "MEDIUM"}, {Priority::low, "LOW"}};
+  const std::pair<Priority, std::string_view> all[] = {{Priority::critical, "CRITICAL"},
+                                                       {Priority::high, "HIGH"},
+                                                       {Priority::medium, "MEDIUM"},
+                                                       {Priority::low, "LOW"}};
   for (auto [p, n] : all) {
     EXPECT_EQ(name(p), n);
     EXPECT_EQ(parse_priority(n), p);

@@ -95,11 +95,16 @@ Result<Packet, Drop> decode_packet(ByteView datagram) {
   // v1 defines no flags; rejecting them lets a later version give them meaning.
   if (flags != 0 || reserved != 0) return fail(Drop::bad_flags);
   switch (type) {
-    case static_cast<std::uint8_t>(PacketType::handshake_init): return decode_init(r);
-    case static_cast<std::uint8_t>(PacketType::handshake_resp): return decode_resp(r);
-    case static_cast<std::uint8_t>(PacketType::handshake_finish): return decode_finish(r);
-    case static_cast<std::uint8_t>(PacketType::transport): return decode_transport(datagram, r);
-    default: return fail(Drop::bad_type);
+    case static_cast<std::uint8_t>(PacketType::handshake_init):
+      return decode_init(r);
+    case static_cast<std::uint8_t>(PacketType::handshake_resp):
+      return decode_resp(r);
+    case static_cast<std::uint8_t>(PacketType::handshake_finish):
+      return decode_finish(r);
+    case static_cast<std::uint8_t>(PacketType::transport):
+      return decode_transport(datagram, r);
+    default:
+      return fail(Drop::bad_type);
   }
 }
 

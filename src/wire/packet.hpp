@@ -19,7 +19,7 @@ inline constexpr std::size_t kHeaderSize = 4;          // version, type, flags, 
 inline constexpr std::size_t kMaxDatagram = 1452;      // 1500 MTU - IPv6 40 - UDP 8
 inline constexpr std::size_t kMaxNoiseMessage = 1024;  // largest Noise handshake message
 inline constexpr std::size_t kTransportHeaderSize = 16;
-inline constexpr std::size_t kAeadTagSize = 16;        // ChaCha20-Poly1305
+inline constexpr std::size_t kAeadTagSize = 16;  // ChaCha20-Poly1305
 // Largest plaintext one transport datagram can carry.
 inline constexpr std::size_t kMaxTransportPlaintext = kMaxDatagram - kTransportHeaderSize - kAeadTagSize;
 
@@ -51,9 +51,9 @@ struct HandshakeFinish {
 
 struct Transport {
   std::uint32_t receiver_index = 0;
-  std::uint64_t counter = 0;           // also the AEAD nonce
-  ByteView associated_data;            // the 16 header bytes; set by decode, ignored by encode
-  ByteView ciphertext;                 // >= kAeadTagSize bytes, tag included
+  std::uint64_t counter = 0;  // also the AEAD nonce
+  ByteView associated_data;   // the 16 header bytes; set by decode, ignored by encode
+  ByteView ciphertext;        // >= kAeadTagSize bytes, tag included
 };
 
 // Equal when the fields that go on the wire are equal (contents of views, not

@@ -1,8 +1,9 @@
+#include "wire/packet.hpp"
+
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
 #include "base/hex.hpp"
-#include "wire/packet.hpp"
 #include "wire/test_gen.hpp"
 
 namespace hyphae::wire {
@@ -20,7 +21,10 @@ Drop drop_of(const Bytes& datagram) {
 TEST(Packet, HandshakeInitLayout) {
   const Bytes noise = hex("aabbcc");
   const Bytes wire = encode(HandshakeInit{0x01020304, noise});
-  EXPECT_EQ(to_hex(wire), "01010000" "01020304" "aabbcc");
+  EXPECT_EQ(to_hex(wire),
+            "01010000"
+            "01020304"
+            "aabbcc");
   auto p = decode_packet(wire);
   ASSERT_TRUE(p);
   const auto& init = std::get<HandshakeInit>(*p);
@@ -31,14 +35,24 @@ TEST(Packet, HandshakeInitLayout) {
 
 TEST(Packet, HandshakeRespAndFinishLayout) {
   const Bytes noise = hex("dd");
-  EXPECT_EQ(to_hex(encode(HandshakeResp{0x0a0b0c0d, 0x01020304, noise})), "01020000" "0a0b0c0d" "01020304" "dd");
-  EXPECT_EQ(to_hex(encode(HandshakeFinish{0x0a0b0c0d, noise})), "01030000" "0a0b0c0d" "dd");
+  EXPECT_EQ(to_hex(encode(HandshakeResp{0x0a0b0c0d, 0x01020304, noise})),
+            "01020000"
+            "0a0b0c0d"
+            "01020304"
+            "dd");
+  EXPECT_EQ(to_hex(encode(HandshakeFinish{0x0a0b0c0d, noise})),
+            "01030000"
+            "0a0b0c0d"
+            "dd");
 }
 
 TEST(Packet, TransportLayoutAndAssociatedData) {
   const Bytes ct(kAeadTagSize, 0xee);
   const Bytes wire = encode(Transport{0x01020304, 0x1122334455667788, {}, ct});
-  EXPECT_EQ(to_hex(ByteView(wire).first(kTransportHeaderSize)), "01040000" "01020304" "1122334455667788");
+  EXPECT_EQ(to_hex(ByteView(wire).first(kTransportHeaderSize)),
+            "01040000"
+            "01020304"
+            "1122334455667788");
   auto p = decode_packet(wire);
   ASSERT_TRUE(p);
   const auto& t = std::get<Transport>(*p);
@@ -52,29 +66,66 @@ TEST(Packet, TransportLayoutAndAssociatedData) {
   EXPECT_TRUE(std::ranges::equal(ad, t.associated_data));
   Bytes hot = hex("ff");  // appends, keeping what the caller already had
   write_transport_header(hot, 0x01020304, 0x1122334455667788);
-  EXPECT_EQ(to_hex(hot), "ff" "01040000" "01020304" "1122334455667788");
+  EXPECT_EQ(to_hex(hot),
+            "ff"
+            "01040000"
+            "01020304"
+            "1122334455667788");
 }
 
 TEST(Packet, HeaderDrops) {
   EXPECT_EQ(drop_of({}), Drop::truncated);
   EXPECT_EQ(drop_of(hex("010400")), Drop::truncated);
-  EXPECT_EQ(drop_of(hex("02010000" "00000001" "aa")), Drop::bad_version);
-  EXPECT_EQ(drop_of(hex("00010000" "00000001" "aa")), Drop::bad_version);
-  EXPECT_EQ(drop_of(hex("01000000" "00000001" "aa")), Drop::bad_type);
-  EXPECT_EQ(drop_of(hex("01050000" "00000001" "aa")), Drop::bad_type);
-  EXPECT_EQ(drop_of(hex("01010100" "00000001" "aa")), Drop::bad_flags);
-  EXPECT_EQ(drop_of(hex("01010001" "00000001" "aa")), Drop::bad_flags);
+  EXPECT_EQ(drop_of(hex("02010000"
+                        "00000001"
+                        "aa")),
+            Drop::bad_version);
+  EXPECT_EQ(drop_of(hex("00010000"
+                        "00000001"
+                        "aa")),
+            Drop::bad_version);
+  EXPECT_EQ(drop_of(hex("01000000"
+                        "00000001"
+                        "aa")),
+            Drop::bad_type);
+  EXPECT_EQ(drop_of(hex("01050000"
+                        "00000001"
+                        "aa")),
+            Drop::bad_type);
+  EXPECT_EQ(drop_of(hex("01010100"
+                        "00000001"
+                        "aa")),
+            Drop::bad_flags);
+  EXPECT_EQ(drop_of(hex("01010001"
+                        "00000001"
+                        "aa")),
+            Drop::bad_flags);
 }
 
 TEST(Packet, HandshakeDrops) {
-  EXPECT_EQ(drop_of(hex("01010000")), Drop::truncated);            // no sender_index
-  EXPECT_EQ(drop_of(hex("01010000" "000001")), Drop::truncated);   // short sender_index
-  EXPECT_EQ(drop_of(hex("01010000" "00000001")), Drop::truncated); // no noise
-  EXPECT_EQ(drop_of(hex("01020000" "00000001" "000002")), Drop::truncated);
-  EXPECT_EQ(drop_of(hex("01020000" "00000001" "00000002")), Drop::truncated);
-  EXPECT_EQ(drop_of(hex("01030000" "00000001")), Drop::truncated);
+  EXPECT_EQ(drop_of(hex("01010000")), Drop::truncated);  // no sender_index
+  EXPECT_EQ(drop_of(hex("01010000"
+                        "000001")),
+            Drop::truncated);  // short sender_index
+  EXPECT_EQ(drop_of(hex("01010000"
+                        "00000001")),
+            Drop::truncated);  // no noise
+  EXPECT_EQ(drop_of(hex("01020000"
+                        "00000001"
+                        "000002")),
+            Drop::truncated);
+  EXPECT_EQ(drop_of(hex("01020000"
+                        "00000001"
+                        "00000002")),
+            Drop::truncated);
+  EXPECT_EQ(drop_of(hex("01030000"
+                        "00000001")),
+            Drop::truncated);
   for (std::uint8_t type = 1; type <= 3; ++type) {
-    Bytes big = hex("01000000" "00000001" "00000002");
+    Bytes big =
+        hex("01000000"
+            "00000001"
+            "00000002");
     big[1] = type;
     if (type != 2) big.resize(8);
     Bytes ok = big;
@@ -86,7 +137,10 @@ TEST(Packet, HandshakeDrops) {
 }
 
 TEST(Packet, TransportDrops) {
-  const Bytes header = hex("01040000" "00000001" "0000000000000002");
+  const Bytes header =
+      hex("01040000"
+          "00000001"
+          "0000000000000002");
   EXPECT_EQ(drop_of(Bytes(header.begin(), header.end() - 1)), Drop::truncated);
   Bytes short_tag = header;
   short_tag.resize(header.size() + kAeadTagSize - 1);

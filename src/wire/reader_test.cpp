@@ -1,10 +1,11 @@
+#include "wire/reader.hpp"
+
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
 #include <limits>
 
 #include "base/hex.hpp"
-#include "wire/reader.hpp"
 #include "wire/writer.hpp"
 
 namespace hyphae::wire {
@@ -13,7 +14,12 @@ namespace {
 Bytes hex(std::string_view s) { return *from_hex(s); }
 
 TEST(Reader, ReadsBigEndianAndTracksRemaining) {
-  const Bytes in = hex("01" "0203" "04050607" "08090a0b0c0d0e0f" "aabb");
+  const Bytes in =
+      hex("01"
+          "0203"
+          "04050607"
+          "08090a0b0c0d0e0f"
+          "aabb");
   Reader r{in};
   std::uint8_t a = 0;
   std::uint16_t b = 0;
@@ -68,7 +74,11 @@ TEST(Writer, WritesBigEndian) {
   w.u32(0x04050607);
   w.u64(0x08090a0b0c0d0e0f);
   w.bytes(hex("aabb"));
-  EXPECT_EQ(out, hex("01" "0203" "04050607" "08090a0b0c0d0e0f" "aabb"));
+  EXPECT_EQ(out, hex("01"
+                     "0203"
+                     "04050607"
+                     "08090a0b0c0d0e0f"
+                     "aabb"));
   EXPECT_EQ(w.size(), out.size());
 }
 

@@ -37,17 +37,22 @@ inline rc::Gen<Priority> priority() {
 // Draws one TLV; Message payloads are stored in `store` (a deque: stable addresses).
 inline Tlv draw_tlv(std::deque<Bytes>& store) {
   switch (*uniform(0, 6)) {
-    case 0: return Ping{*rc::gen::arbitrary<std::uint64_t>()};
-    case 1: return Pong{*rc::gen::arbitrary<std::uint64_t>()};
+    case 0:
+      return Ping{*rc::gen::arbitrary<std::uint64_t>()};
+    case 1:
+      return Pong{*rc::gen::arbitrary<std::uint64_t>()};
     case 2: {
       // Mostly small payloads so several fit a frame; sometimes up to the bound.
       const bool big = *uniform(0, 8) == 0;
       store.push_back(*bytes_between(0, big ? kMaxMessagePayload : 40));
       return Message{*rc::gen::arbitrary<std::uint64_t>(), *message_type(), *priority(), store.back()};
     }
-    case 3: return MessageAck{*rc::gen::arbitrary<std::uint64_t>()};
-    case 4: return Hello{*rc::gen::arbitrary<std::uint16_t>(), *rc::gen::arbitrary<std::uint32_t>()};
-    default: return Close{*rc::gen::arbitrary<std::uint8_t>()};
+    case 3:
+      return MessageAck{*rc::gen::arbitrary<std::uint64_t>()};
+    case 4:
+      return Hello{*rc::gen::arbitrary<std::uint16_t>(), *rc::gen::arbitrary<std::uint32_t>()};
+    default:
+      return Close{*rc::gen::arbitrary<std::uint8_t>()};
   }
 }
 
@@ -86,8 +91,8 @@ inline Packet draw_packet(std::deque<Bytes>& store) {
       return HandshakeFinish{*rc::gen::arbitrary<std::uint32_t>(), store.back()};
     default:
       store.push_back(*bytes_between(kAeadTagSize, kMaxDatagram - kTransportHeaderSize));
-      return Transport{*rc::gen::arbitrary<std::uint32_t>(), *rc::gen::arbitrary<std::uint64_t>(), {},
-                       store.back()};
+      return Transport{
+          *rc::gen::arbitrary<std::uint32_t>(), *rc::gen::arbitrary<std::uint64_t>(), {}, store.back()};
   }
 }
 
@@ -107,8 +112,7 @@ inline Bytes mutate(Bytes in) {
     }
     default:  // flip one bit
       if (!in.empty()) {
-        in[*uniform<std::size_t>(0, in.size())] ^=
-            static_cast<std::uint8_t>(1u << *uniform(0, 8));
+        in[*uniform<std::size_t>(0, in.size())] ^= static_cast<std::uint8_t>(1u << *uniform(0, 8));
       }
       break;
   }

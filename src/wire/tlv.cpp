@@ -63,13 +63,20 @@ Result<Tlv, Drop> decode_id(ByteView value) {
 // One known critical type's value; type is < kFirstOptionalTlvType.
 Result<Tlv, Drop> decode_value(std::uint64_t type, ByteView value) {
   switch (type) {
-    case static_cast<std::uint8_t>(TlvType::ping): return decode_id<Ping>(value);
-    case static_cast<std::uint8_t>(TlvType::pong): return decode_id<Pong>(value);
-    case static_cast<std::uint8_t>(TlvType::message): return decode_message(value);
-    case static_cast<std::uint8_t>(TlvType::message_ack): return decode_id<MessageAck>(value);
-    case static_cast<std::uint8_t>(TlvType::hello): return decode_hello(value);
-    case static_cast<std::uint8_t>(TlvType::close): return decode_close(value);
-    default: return fail(Drop::unknown_critical_tlv);
+    case static_cast<std::uint8_t>(TlvType::ping):
+      return decode_id<Ping>(value);
+    case static_cast<std::uint8_t>(TlvType::pong):
+      return decode_id<Pong>(value);
+    case static_cast<std::uint8_t>(TlvType::message):
+      return decode_message(value);
+    case static_cast<std::uint8_t>(TlvType::message_ack):
+      return decode_id<MessageAck>(value);
+    case static_cast<std::uint8_t>(TlvType::hello):
+      return decode_hello(value);
+    case static_cast<std::uint8_t>(TlvType::close):
+      return decode_close(value);
+    default:
+      return fail(Drop::unknown_critical_tlv);
   }
 }
 
@@ -82,7 +89,9 @@ Encoded shape(const Tlv& tlv) {
   struct V {
     Encoded operator()(const Ping&) const { return {TlvType::ping, 8}; }
     Encoded operator()(const Pong&) const { return {TlvType::pong, 8}; }
-    Encoded operator()(const Message& m) const { return {TlvType::message, kMessageFixedSize + m.payload.size()}; }
+    Encoded operator()(const Message& m) const {
+      return {TlvType::message, kMessageFixedSize + m.payload.size()};
+    }
     Encoded operator()(const MessageAck&) const { return {TlvType::message_ack, 8}; }
     Encoded operator()(const Hello&) const { return {TlvType::hello, kHelloSize}; }
     Encoded operator()(const Close&) const { return {TlvType::close, 1}; }
@@ -93,7 +102,8 @@ Encoded shape(const Tlv& tlv) {
 }  // namespace
 
 bool operator==(const Message& a, const Message& b) {
-  return a.id == b.id && a.type == b.type && a.priority == b.priority && std::ranges::equal(a.payload, b.payload);
+  return a.id == b.id && a.type == b.type && a.priority == b.priority &&
+         std::ranges::equal(a.payload, b.payload);
 }
 
 Result<std::size_t, Drop> decode_tlvs(ByteView plaintext, TlvArray& out) {

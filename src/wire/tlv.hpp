@@ -19,7 +19,7 @@
 
 namespace hyphae::wire {
 
-inline constexpr std::size_t kMaxTlvsPerFrame = 64;      // counts every TLV, Pad and skipped ones too
+inline constexpr std::size_t kMaxTlvsPerFrame = 64;  // counts every TLV, Pad and skipped ones too
 inline constexpr std::size_t kMaxMessagePayload = 1200;
 inline constexpr std::uint64_t kFirstOptionalTlvType = 64;
 // A frame never exceeds what one transport datagram can carry.

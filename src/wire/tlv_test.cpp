@@ -1,9 +1,10 @@
+#include "wire/tlv.hpp"
+
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
 #include "base/hex.hpp"
 #include "wire/test_gen.hpp"
-#include "wire/tlv.hpp"
 
 namespace hyphae::wire {
 namespace {
@@ -32,12 +33,28 @@ TEST(Tlv, Layouts) {
     Tlv tlv;
     const char* hex;
   } cases[] = {
-      {Ping{0x0102030405060708}, "0108" "0102030405060708"},
-      {Pong{1}, "0208" "0000000000000001"},
-      {Message{7, MessageType::query, Priority::high, payload}, "030c" "0000000000000007" "02" "01" "6869"},
-      {MessageAck{7}, "0408" "0000000000000007"},
-      {Hello{9900, 0x00000003}, "0506" "26ac" "00000003"},
-      {Close{2}, "0601" "02"},
+      {Ping{0x0102030405060708},
+       "0108"
+       "0102030405060708"},
+      {Pong{1},
+       "0208"
+       "0000000000000001"},
+      {Message{7, MessageType::query, Priority::high, payload},
+       "030c"
+       "0000000000000007"
+       "02"
+       "01"
+       "6869"},
+      {MessageAck{7},
+       "0408"
+       "0000000000000007"},
+      {Hello{9900, 0x00000003},
+       "0506"
+       "26ac"
+       "00000003"},
+      {Close{2},
+       "0601"
+       "02"},
   };
   for (const auto& c : cases) {
     Bytes out;
@@ -55,9 +72,9 @@ TEST(Tlv, EmptyFrameIsValid) { EXPECT_TRUE(decode_ok({}).empty()); }
 TEST(Tlv, PadAndUnknownOptionalAreSkipped) {
   Bytes frame;
   append_pad(frame, 0);
-  append_pad(frame, 200);  // 2-byte length varint
-  frame.insert(frame.end(), {0x40, 0x02, 0xde, 0xad});         // type 64, optional
-  frame.insert(frame.end(), {0xff, 0x7f, 0x00});               // type 16383, empty value
+  append_pad(frame, 200);                               // 2-byte length varint
+  frame.insert(frame.end(), {0x40, 0x02, 0xde, 0xad});  // type 64, optional
+  frame.insert(frame.end(), {0xff, 0x7f, 0x00});        // type 16383, empty value
   append_tlv(frame, Ping{5});
   EXPECT_EQ(decode_ok(frame), std::vector<Tlv>{Ping{5}});
 }
@@ -71,34 +88,68 @@ TEST(Tlv, UnknownCriticalDropsTheWholeFrame) {
 }
 
 TEST(Tlv, Truncation) {
-  EXPECT_EQ(drop_of(hex("01")), Drop::truncated);                   // no length
-  EXPECT_EQ(drop_of(hex("80")), Drop::truncated);                   // type varint cut
-  EXPECT_EQ(drop_of(hex("0108" "01020304")), Drop::truncated);      // value shorter than length
+  EXPECT_EQ(drop_of(hex("01")), Drop::truncated);  // no length
+  EXPECT_EQ(drop_of(hex("80")), Drop::truncated);  // type varint cut
+  EXPECT_EQ(drop_of(hex("0108"
+                        "01020304")),
+            Drop::truncated);                                          // value shorter than length
   EXPECT_EQ(drop_of(hex("40ffffffffffffffffff01")), Drop::truncated);  // huge length, even if optional
 }
 
 TEST(Tlv, BadVarints) {
-  EXPECT_EQ(drop_of(hex("8100" "00")), Drop::bad_varint);  // overlong type
-  EXPECT_EQ(drop_of(hex("00" "8000")), Drop::bad_varint);  // overlong length
-  EXPECT_EQ(drop_of(hex("ffffffffffffffffff02" "00")), Drop::bad_varint);
+  EXPECT_EQ(drop_of(hex("8100"
+                        "00")),
+            Drop::bad_varint);  // overlong type
+  EXPECT_EQ(drop_of(hex("00"
+                        "8000")),
+            Drop::bad_varint);  // overlong length
+  EXPECT_EQ(drop_of(hex("ffffffffffffffffff02"
+                        "00")),
+            Drop::bad_varint);
 }
 
 TEST(Tlv, WrongLengthsAreBadValue) {
-  EXPECT_EQ(drop_of(hex("0107" "01020304050607")), Drop::bad_value);
-  EXPECT_EQ(drop_of(hex("0209" "010203040506070809")), Drop::bad_value);
+  EXPECT_EQ(drop_of(hex("0107"
+                        "01020304050607")),
+            Drop::bad_value);
+  EXPECT_EQ(drop_of(hex("0209"
+                        "010203040506070809")),
+            Drop::bad_value);
   EXPECT_EQ(drop_of(hex("0400")), Drop::bad_value);
-  EXPECT_EQ(drop_of(hex("0505" "0102030405")), Drop::bad_value);
+  EXPECT_EQ(drop_of(hex("0505"
+                        "0102030405")),
+            Drop::bad_value);
   EXPECT_EQ(drop_of(hex("0600")), Drop::bad_value);
-  EXPECT_EQ(drop_of(hex("0602" "0102")), Drop::bad_value);
-  EXPECT_EQ(drop_of(hex("0309" "000000000000000701")), Drop::bad_value);  // no priority
+  EXPECT_EQ(drop_of(hex("0602"
+                        "0102")),
+            Drop::bad_value);
+  EXPECT_EQ(drop_of(hex("0309"
+                        "000000000000000701")),
+            Drop::bad_value);  // no priority
 }
 
 TEST(Tlv, MessageKindsAreValidated) {
-  EXPECT_EQ(drop_of(hex("030a" "0000000000000007" "00" "00")), Drop::bad_value);  // type 0
-  EXPECT_EQ(drop_of(hex("030a" "0000000000000007" "06" "00")), Drop::bad_value);  // type 6
-  EXPECT_EQ(drop_of(hex("030a" "0000000000000007" "01" "04")), Drop::bad_value);  // priority 4
+  EXPECT_EQ(drop_of(hex("030a"
+                        "0000000000000007"
+                        "00"
+                        "00")),
+            Drop::bad_value);  // type 0
+  EXPECT_EQ(drop_of(hex("030a"
+                        "0000000000000007"
+                        "06"
+                        "00")),
+            Drop::bad_value);  // type 6
+  EXPECT_EQ(drop_of(hex("030a"
+                        "0000000000000007"
+                        "01"
+                        "04")),
+            Drop::bad_value);  // priority 4
   const std::vector<Tlv> want{Message{7, MessageType::parameter_update, Priority::low, {}}};
-  EXPECT_EQ(decode_ok(hex("030a" "0000000000000007" "05" "03")), want);
+  EXPECT_EQ(decode_ok(hex("030a"
+                          "0000000000000007"
+                          "05"
+                          "03")),
+            want);
 }
 
 TEST(Tlv, MessagePayloadBound) {
