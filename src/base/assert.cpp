@@ -5,7 +5,7 @@
 
 namespace hyphae {
 void assert_fail(const char* expr, const char* file, int line) noexcept {
-  std::fprintf(stderr, "hyphae: assertion failed: %s at %s:%d\n", expr, file, line);
+  (void)std::fprintf(stderr, "hyphae: assertion failed: %s at %s:%d\n", expr, file, line);
   std::abort();
 }
 }  // namespace hyphae

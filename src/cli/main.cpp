@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -17,7 +18,8 @@
 using namespace hyphae;
 using nlohmann::json;
 
-int main(int argc, char** argv) {
+namespace {
+int run(int argc, char** argv) {
   CLI::App app{
       "hyphae: a self-organising, encrypted peer-to-peer mesh network.\n"
       "Run `hyphae daemon --config FILE` to start a node; the other verbs talk to a running\n"
@@ -123,4 +125,16 @@ int main(int argc, char** argv) {
   if (stats->parsed()) return cli::show(api, "stats", stats_json);
   if (sim->parsed()) return cli::run_sim(sim_opts);
   return 2;
+}
+}  // namespace
+
+// The process edge: an exception that escapes is a bug or a broken
+// environment (e.g. out of memory); say so instead of calling terminate().
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    (void)std::fprintf(stderr, "%s: fatal: %s\n", "hyphae", e.what());
+    return 1;
+  }
 }

@@ -33,17 +33,16 @@ inline constexpr std::size_t kNoiseMessageMax = 65535;
 using Psk = std::array<std::uint8_t, 32>;
 
 struct HandshakeConfig {
-  // Every member has a default initializer so designated initializers may
-  // name only what a pattern needs (and -Wmissing-field-initializers agrees).
-  std::string protocol_name{};  // e.g. "Noise_XX_25519_ChaChaPoly_BLAKE2b"
+  // Designated initializers may name only what a pattern needs.
+  std::string protocol_name;  // e.g. "Noise_XX_25519_ChaChaPoly_BLAKE2b"
   bool initiator = false;
-  Bytes prologue{};
-  std::optional<KeyPair> s{};     // local static
-  std::optional<KeyPair> e{};     // fixed local ephemeral: TESTS ONLY
-  std::optional<PublicKey> rs{};  // remote static, when pre-known
-  std::optional<PublicKey> re{};  // remote ephemeral, when pre-known
-  std::vector<Psk> psks{};        // exactly one per psk token, in order
-  KeySource* keys = nullptr;      // draws the ephemeral when `e` is unset
+  Bytes prologue;
+  std::optional<KeyPair> s;     // local static
+  std::optional<KeyPair> e;     // fixed local ephemeral: TESTS ONLY
+  std::optional<PublicKey> rs;  // remote static, when pre-known
+  std::optional<PublicKey> re;  // remote ephemeral, when pre-known
+  std::vector<Psk> psks;        // exactly one per psk token, in order
+  KeySource* keys = nullptr;    // draws the ephemeral when `e` is unset
 
   ~HandshakeConfig();  // wipes the PSKs
 };

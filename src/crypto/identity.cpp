@@ -47,7 +47,7 @@ std::string ula_string(const NodeId& id) {
   return text;
 }
 
-Identity Identity::from_keys(KeyPair keys) {
+Identity Identity::from_keys(const KeyPair& keys) {
   const NodeId id = node_id_of(keys.pub);
   return Identity{.keys = keys, .id = id};
 }

@@ -41,7 +41,7 @@ struct Identity {
   KeyPair keys;
   NodeId id;
 
-  static Identity from_keys(KeyPair keys);
+  static Identity from_keys(const KeyPair& keys);
   static Identity generate(KeySource& source);
 };
 

@@ -134,7 +134,7 @@ int run_daemon(const Config& config) {
   // One line on stdout so scripts and people know the node is ready and who it is.
   fmt::print("hyphae node {} listening on {} (api http://{})\n", identity->id.to_string(), bound.to_string(),
              config.api.to_string());
-  std::fflush(stdout);
+  (void)std::fflush(stdout);
   io.run();
   return 0;
 }

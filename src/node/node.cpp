@@ -33,14 +33,15 @@ std::string_view name(SendError e) {
   return "invalid";
 }
 
-Node::Node(NodeConfig config, const crypto::Identity& identity, crypto::KeySource& keys, Rng rng, Instant now)
-    : config_(std::move(config)),
+Node::Node(const NodeConfig& config, const crypto::Identity& identity, crypto::KeySource& keys, Rng rng,
+           Instant now)
+    : config_(config),
       identity_(identity),
       session_ctx_{.identity = identity,
                    .keys = keys,
                    .network_psk = config_.network_psk,
                    .mesh_port = config_.mesh_port},
-      rng_(std::move(rng)),
+      rng_(rng),
       last_now_(now),
       outbox_(config_.outbox_max),
       next_message_id_(rng_.next_u64() >> 1) {}

@@ -66,7 +66,8 @@ struct PeerInfo {
 
 class Node {
  public:
-  Node(NodeConfig config, const crypto::Identity& identity, crypto::KeySource& keys, Rng rng, Instant now);
+  Node(const NodeConfig& config, const crypto::Identity& identity, crypto::KeySource& keys, Rng rng,
+       Instant now);
 
   // Inputs.
   void on_datagram(Instant now, Endpoint from, ByteView datagram);
