@@ -23,13 +23,14 @@ namespace hyphae::sim {
 using NodeIndex = std::uint32_t;
 
 struct LinkParams {
-  Duration latency = milliseconds(10);   // one way, before jitter
-  Duration jitter{};                     // each datagram waits an extra uniform [0, jitter]
-  double loss = 0.0;                     // probability a datagram is lost on the wire
-  std::uint64_t bandwidth_bps = 0;       // 0: unlimited (no serialisation delay, no queue)
-  std::size_t queue_bytes = 256 * 1024;  // FIFO bytes waiting to be serialised; tail drop past it
-  std::size_t mtu = 1500;                // larger datagrams are dropped (no fragmentation)
-  bool reorder = false;                  // false: jitter never reorders a directed link (FIFO)
+  Duration latency = milliseconds(10);  // one way, before jitter
+  Duration jitter{};                    // each datagram waits an extra uniform [0, jitter]
+  double loss = 0.0;                    // probability a datagram is lost on the wire
+  std::uint64_t bandwidth_bps = 0;      // 0: unlimited (no serialisation delay, no queue)
+  std::size_t queue_bytes =
+      std::size_t{256} * 1024;  // FIFO bytes waiting to be serialised; tail drop past it
+  std::size_t mtu = 1500;       // larger datagrams are dropped (no fragmentation)
+  bool reorder = false;         // false: jitter never reorders a directed link (FIFO)
 
   bool operator==(const LinkParams&) const = default;
 };

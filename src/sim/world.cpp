@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "base/assert.hpp"
@@ -51,7 +52,8 @@ std::string ms_text(Instant t) { return fmt::format("{:.3f}s", static_cast<doubl
 double percentile_ms(std::vector<std::int64_t> samples, double p) {
   if (samples.empty()) return 0.0;
   std::sort(samples.begin(), samples.end());
-  const auto rank = static_cast<std::size_t>(p / 100.0 * static_cast<double>(samples.size() - 1) + 0.5);
+  const auto rank =
+      static_cast<std::size_t>(std::lround(p / 100.0 * static_cast<double>(samples.size() - 1)));
   return static_cast<double>(samples[std::min(rank, samples.size() - 1)]) / 1e6;
 }
 
