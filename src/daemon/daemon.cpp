@@ -36,6 +36,34 @@ std::uint64_t seed_from_os() {
   return seed;
 }
 
+// What the daemon does with each node event: received messages go to the
+// inbox journal (fsync'd before the runner sends their acks); the rest is logged.
+void handle_event(Inbox& inbox, const node::NodeEvent& event) {
+  std::visit(
+      [&](const auto& e) {
+        using E = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<E, node::PeerConnected>) {
+          spdlog::info("peer connected node_id={} address={}", e.id.to_string(), e.address.to_string());
+        } else if constexpr (std::is_same_v<E, node::PeerLost>) {
+          spdlog::info("peer lost node_id={} reason={}", e.id.to_string(), e.reason);
+        } else if constexpr (std::is_same_v<E, node::MessageReceived>) {
+          auto r = inbox.append(InboxEntry{.id = fmt::format("{:016x}", e.id),
+                                           .from = e.from.to_string(),
+                                           .type = std::string(wire::name(e.type)),
+                                           .priority = std::string(wire::name(e.priority)),
+                                           .payload = std::string(as_chars(e.payload)),
+                                           .received_at = utc_now_rfc3339()});
+          if (!r) spdlog::error("inbox write failed: {}", r.error());
+          spdlog::debug("message received id={:016x} from={}", e.id, e.from.to_string());
+        } else if constexpr (std::is_same_v<E, node::MessageAcked>) {
+          spdlog::debug("message acked id={:016x} latency_ms={:.3f}", e.id, e.latency.ms());
+        } else if constexpr (std::is_same_v<E, node::MessageFailed>) {
+          spdlog::warn("message failed id={:016x} to={} reason={}", e.id, e.to.to_string(), e.reason);
+        }
+      },
+      event);
+}
+
 }  // namespace
 
 int run_daemon(const Config& config) {
@@ -67,34 +95,8 @@ int run_daemon(const Config& config) {
   const Instant started = runtime::monotonic_now();
   node::Node node(node_config, *identity, keys, Rng{seed_from_os()}, started);
 
-  runtime::NodeRunner* runner_ptr = nullptr;
-  auto on_event = [&](const node::NodeEvent& event) {
-    std::visit(
-        [&](const auto& e) {
-          using E = std::decay_t<decltype(e)>;
-          if constexpr (std::is_same_v<E, node::PeerConnected>) {
-            spdlog::info("peer connected node_id={} address={}", e.id.to_string(), e.address.to_string());
-          } else if constexpr (std::is_same_v<E, node::PeerLost>) {
-            spdlog::info("peer lost node_id={} reason={}", e.id.to_string(), e.reason);
-          } else if constexpr (std::is_same_v<E, node::MessageReceived>) {
-            auto r = inbox->append(InboxEntry{.id = fmt::format("{:016x}", e.id),
-                                              .from = e.from.to_string(),
-                                              .type = std::string(wire::name(e.type)),
-                                              .priority = std::string(wire::name(e.priority)),
-                                              .payload = std::string(as_chars(e.payload)),
-                                              .received_at = utc_now_rfc3339()});
-            if (!r) spdlog::error("inbox write failed: {}", r.error());
-            spdlog::debug("message received id={:016x} from={}", e.id, e.from.to_string());
-          } else if constexpr (std::is_same_v<E, node::MessageAcked>) {
-            spdlog::debug("message acked id={:016x} latency_ms={:.3f}", e.id, e.latency.ms());
-          } else if constexpr (std::is_same_v<E, node::MessageFailed>) {
-            spdlog::warn("message failed id={:016x} to={} reason={}", e.id, e.to.to_string(), e.reason);
-          }
-        },
-        event);
-  };
-  runtime::NodeRunner runner(io, node, std::move(socket), on_event);
-  runner_ptr = &runner;
+  runtime::NodeRunner runner(io, node, std::move(socket),
+                             [&](const node::NodeEvent& event) { handle_event(*inbox, event); });
 
   asio::ip::tcp::acceptor acceptor(io);
   try {
@@ -124,8 +126,8 @@ int run_daemon(const Config& config) {
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int signal) {
     spdlog::info("stopping on signal {}", signal);
-    runner_ptr->with_node([](node::Node& n, Instant now) { n.close_all(now); });  // drains: the Closes go out
-    runner_ptr->stop();
+    runner.with_node([](node::Node& n, Instant now) { n.close_all(now); });  // drains: the Closes go out
+    runner.stop();
     boost::system::error_code ec;
     acceptor.close(ec);
     io.stop();
