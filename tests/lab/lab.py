@@ -776,23 +776,15 @@ class Lab:
     # nftables: one table per node namespace, re-rendered atomically on every change
     def _render_nft(self, node):
         inp, out = [], []
-        for l in self.topo.links:
-            if node not in (l.a, l.b):
-                continue
-            dev = f"l{l.index}"
-            if l.index in self.cuts:
+        # This node's interfaces: its veth ends (l<k>) and bridge ports (s<k>).
+        attached = [(f"l{l.index}", l) for l in self.topo.links if node in (l.a, l.b)]
+        attached += [(f"s{s.index}", s) for s in self.topo.segments if node in s.members]
+        for dev, wire in attached:
+            if wire.index in self.cuts:
                 inp.append(f'iifname "{dev}" drop')
                 out.append(f'oifname "{dev}" drop')
-            elif l.loss:
-                inp.append(f'iifname "{dev}" numgen random mod 100 < {l.loss} drop')
-        for s in self.topo.segments:
-            if node in s.members:
-                dev = f"s{s.index}"
-                if s.index in self.cuts:
-                    inp.append(f'iifname "{dev}" drop')
-                    out.append(f'oifname "{dev}" drop')
-                elif s.loss:
-                    inp.append(f'iifname "{dev}" numgen random mod 100 < {s.loss} drop')
+            elif wire.loss:
+                inp.append(f'iifname "{dev}" numgen random mod 100 < {wire.loss} drop')
         rules = "table inet hylab {}\ndelete table inet hylab\ntable inet hylab {\n"
         rules += "  chain input { type filter hook input priority 0; policy accept;\n"
         rules += "".join(f"    {r}\n" for r in inp) + "  }\n"
