@@ -97,12 +97,12 @@ int run(int argc, char** argv) {
       return 2;
     }
     crypto::SodiumKeySource keys;
-    auto pair = crypto::KeyPair::generate(keys);
-    if (auto r = runtime::write_key_file(key_out, pair); !r) {
+    const auto identity = crypto::Identity::generate(keys);
+    if (auto r = runtime::write_key_file(key_out, identity.seed()); !r) {
       fmt::print(stderr, "hyphae: {}\n", r.error());
       return 1;
     }
-    fmt::print("{}\n", crypto::node_id_of(pair.pub).to_string());
+    fmt::print("{}\n", identity.id.to_string());
     return 0;
   }
   if (daemon_cmd->parsed()) {

@@ -47,11 +47,56 @@ std::string ula_string(const NodeId& id) {
   return text;
 }
 
-Identity Identity::from_keys(const KeyPair& keys) {
-  const NodeId id = node_id_of(keys.pub);
-  return Identity{.keys = keys, .id = id};
+std::optional<NodeId> node_id_of_signing_key(const SigningPublicKey& pub) {
+  ensure_sodium();
+  PublicKey x{};
+  if (crypto_sign_ed25519_pk_to_curve25519(x.data(), pub.data()) != 0) return std::nullopt;
+  return node_id_of(x);
 }
 
-Identity Identity::generate(KeySource& source) { return from_keys(KeyPair::generate(source)); }
+Identity::~Identity() { sodium_memzero(signing_secret.data(), signing_secret.size()); }
+
+Identity Identity::from_seed(const Seed& seed) {
+  ensure_sodium();
+  Identity out;
+  int rc = crypto_sign_seed_keypair(out.signing_pub.data(), out.signing_secret.data(), seed.data());
+  HYPHAE_ASSERT(rc == 0);
+  PrivateKey x_priv{};
+  rc = crypto_sign_ed25519_sk_to_curve25519(x_priv.data(), out.signing_secret.data());
+  HYPHAE_ASSERT(rc == 0);
+  out.keys = KeyPair::from_private(x_priv);
+  sodium_memzero(x_priv.data(), x_priv.size());
+  out.id = node_id_of(out.keys.pub);
+  // The two public keys are the same point: what verifiers rely on.
+  HYPHAE_ASSERT(node_id_of_signing_key(out.signing_pub) == out.id);
+  return out;
+}
+
+Identity Identity::generate(KeySource& source) {
+  Seed seed{};
+  source.fill(seed);
+  Identity out = from_seed(seed);
+  sodium_memzero(seed.data(), seed.size());
+  return out;
+}
+
+Seed Identity::seed() const {
+  Seed seed{};
+  std::copy_n(signing_secret.begin(), seed.size(), seed.begin());
+  return seed;
+}
+
+Signature Identity::sign(ByteView message) const {
+  Signature sig{};
+  const int rc =
+      crypto_sign_detached(sig.data(), nullptr, message.data(), message.size(), signing_secret.data());
+  HYPHAE_ASSERT(rc == 0);
+  return sig;
+}
+
+bool verify_signature(const SigningPublicKey& pub, ByteView message, const Signature& sig) {
+  ensure_sodium();
+  return crypto_sign_verify_detached(sig.data(), message.data(), message.size(), pub.data()) == 0;
+}
 
 }  // namespace hyphae::crypto

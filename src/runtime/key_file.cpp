@@ -29,8 +29,8 @@ Result<void, std::string> fsync_path(const std::filesystem::path& path, int flag
 
 }  // namespace
 
-Result<void, std::string> write_key_file(const std::filesystem::path& path, const crypto::KeyPair& keys) {
-  std::string text = to_hex(keys.priv) + "\n";
+Result<void, std::string> write_key_file(const std::filesystem::path& path, const crypto::Seed& seed) {
+  std::string text = to_hex(seed) + "\n";
   const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
@@ -64,12 +64,12 @@ Result<crypto::Identity, std::string> read_key_file(const std::filesystem::path&
   if (!bytes || bytes->size() != 32) {
     return fail("malformed key " + path.string() + ": expected 64 hex characters");
   }
-  crypto::PrivateKey priv{};
-  std::memcpy(priv.data(), bytes->data(), 32);
+  crypto::Seed seed{};
+  std::memcpy(seed.data(), bytes->data(), seed.size());
   sodium_memzero(bytes->data(), bytes->size());
   sodium_memzero(line.data(), line.size());
-  auto identity = crypto::Identity::from_keys(crypto::KeyPair::from_private(priv));
-  sodium_memzero(priv.data(), priv.size());
+  auto identity = crypto::Identity::from_seed(seed);
+  sodium_memzero(seed.data(), seed.size());
   return identity;
 }
 
@@ -77,8 +77,11 @@ Result<crypto::Identity, std::string> load_or_create_identity(const std::filesys
                                                               crypto::KeySource& keys) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
-    auto pair = crypto::KeyPair::generate(keys);
-    if (auto r = write_key_file(path, pair); !r) return fail(r.error());
+    crypto::Seed seed{};
+    keys.fill(seed);
+    auto written = write_key_file(path, seed);
+    sodium_memzero(seed.data(), seed.size());
+    if (!written) return fail(written.error());
   }
   return read_key_file(path);
 }

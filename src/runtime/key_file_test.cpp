@@ -37,7 +37,7 @@ TEST(KeyFile, RefusesAWorldReadableKey) {
   TempDir dir;
   crypto::SeededKeySource keys(3);
   const auto file = dir.path / "node.key";
-  ASSERT_TRUE(write_key_file(file, crypto::KeyPair::generate(keys)));
+  ASSERT_TRUE(write_key_file(file, crypto::Identity::generate(keys).seed()));
   std::filesystem::permissions(file, std::filesystem::perms::others_read, std::filesystem::perm_options::add);
   auto r = read_key_file(file);
   ASSERT_FALSE(r);

@@ -126,7 +126,7 @@ World::World(const Scenario& scenario, Topology topology, std::uint64_t seed)
     s.rng = rng_.split();
     crypto::SeededKeySource identity_keys(s.rng.split());
     s.identity = std::make_unique<crypto::Identity>(
-        crypto::Identity::from_keys(crypto::KeyPair::generate(identity_keys)));
+        crypto::Identity::generate(identity_keys));
     auto [it, fresh] = by_id_.emplace(s.identity->id, i);
     HYPHAE_ASSERT(fresh);  // 2^-160: a duplicate id means a broken key source
   }
