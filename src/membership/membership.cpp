@@ -1,0 +1,772 @@
+#include "membership/membership.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "base/assert.hpp"
+#include "wire/packet.hpp"
+
+namespace hyphae::membership {
+namespace {
+
+constexpr std::size_t kMaxRelays = 1024;
+constexpr double kLossSmoothing = 0.2;   // EWMA weight of one probe outcome
+constexpr double kRttSmoothing = 0.125;  // RFC 6298's alpha
+constexpr int kJoinResyncs = 1;  // push-pulls with a seed after its first answer, once the mesh filled in
+constexpr Duration kJoinRetry = seconds(2);
+constexpr Duration kReapEvery = seconds(1);
+
+}  // namespace
+
+std::string_view name(MemberEvent::Kind k) {
+  switch (k) {
+    case MemberEvent::Kind::discovered:
+      return "node.discovered";
+    case MemberEvent::Kind::suspect:
+      return "node.suspect";
+    case MemberEvent::Kind::failed:
+      return "node.failed";
+    case MemberEvent::Kind::recovered:
+      return "node.recovered";
+    case MemberEvent::Kind::left:
+      return "node.left";
+    case MemberEvent::Kind::address_changed:
+      return "node.address_changed";
+  }
+  return "unknown";
+}
+
+Instant Membership::Suspicion::deadline() const { return start + timeout.after(confirmers.size()); }
+
+Membership::Membership(const MembershipConfig& config, const crypto::Identity& identity, Verifier& verifier,
+                       Endpoint advertise, std::uint64_t incarnation, Rng rng, Instant now)
+    : config_(config),
+      identity_(identity),
+      verifier_(verifier),
+      advertise_(advertise),
+      incarnation_(incarnation),
+      rng_(rng),
+      last_now_(now),
+      next_seq_(static_cast<std::uint32_t>(rng_.next_u64())),
+      sync_tokens_(static_cast<double>(config.sync_replies_per_second)),
+      sync_tokens_at_(now) {
+  HYPHAE_ASSERT(config_.probe_interval > config_.probe_timeout);
+  Member self;
+  self.state = State::alive;
+  self.incarnation = incarnation_;
+  self.address = advertise_;
+  self.record = make_record(identity_, State::alive, identity_.id, incarnation_, advertise_);
+  self.since = self.first_seen = now;
+  members_.emplace(identity_.id, std::move(self));
+  // Spread the first probes over one interval so a mesh started at once does not probe in lockstep.
+  next_probe_at_ =
+      now +
+      Duration{static_cast<std::int64_t>(rng_.below(static_cast<std::uint64_t>(config_.probe_interval.ns)))};
+  next_gossip_at_ = now + config_.gossip_interval;
+  next_push_pull_at_ = now + config_.push_pull_interval;
+  next_reap_at_ = now + kReapEvery;
+  recompute_deadline();
+}
+
+// ---- inputs ---------------------------------------------------------------
+
+void Membership::on_packet(Instant now, Endpoint from, ByteView datagram) {
+  HYPHAE_ASSERT(now >= last_now_);
+  last_now_ = now;
+  counters_.packets_in += 1;
+  counters_.bytes_in += datagram.size();
+  auto packet = decode_gossip(datagram);
+  if (!packet) {
+    counters_.malformed += 1;
+    return;
+  }
+  if (packet->sender == identity_.id) {
+    counters_.malformed += 1;  // our own id from elsewhere: a reflection or a clone
+    return;
+  }
+  // Records first, so a join's alive record makes its sync request answerable.
+  std::optional<Sync> sync;
+  for (std::size_t i = 0; i < packet->count; ++i) {
+    const Item& item = packet->items[i];
+    if (const auto* rec = std::get_if<RecordItem>(&item)) consider(now, rec->bytes);
+    if (const auto* s = std::get_if<Sync>(&item)) sync = *s;
+  }
+  for (std::size_t i = 0; i < packet->count; ++i) {
+    std::visit(
+        [&](const auto& it) {
+          using T = std::decay_t<decltype(it)>;
+          if constexpr (std::is_same_v<T, Ping>) on_ping(now, from, it);
+          if constexpr (std::is_same_v<T, Ack>) on_ack(now, it);
+          if constexpr (std::is_same_v<T, PingReq>) on_ping_req(now, from, it);
+          if constexpr (std::is_same_v<T, Nack>) on_nack(it);
+        },
+        packet->items[i]);
+  }
+  for (auto& j : joins_) {
+    if (j.address == from && !j.answered) {
+      j.answered = true;
+      j.next = now + config_.probe_interval * 2;
+    }
+  }
+  if (sync && sync->reply) {
+    // Answer only a member we know at exactly this address (a join proves
+    // itself with its alive record in the same datagram): a forged source
+    // cannot make us send our whole table somewhere else.
+    auto it = members_.find(packet->sender);
+    if (it == members_.end() || it->second.address != from || it->second.state == State::dead ||
+        it->second.state == State::left || !sync_allowed(now)) {
+      counters_.sync_refused += 1;
+    } else {
+      send_sync(now, from, false);
+    }
+  }
+  recompute_deadline();
+}
+
+void Membership::on_tick(Instant now) {
+  HYPHAE_ASSERT(now >= last_now_);
+  last_now_ = now;
+  if (left_) {
+    deadline_.reset();
+    return;
+  }
+  if (probe_ && !probe_->acked && !probe_->indirect_sent && now >= probe_->indirect_at) send_indirect(now);
+  if (now >= next_probe_at_) {
+    finish_probe(now);
+    start_probe(now);
+  }
+  for (auto it = relays_.begin(); it != relays_.end();) {
+    Relay& r = it->second;
+    if (config_.lifeguard && !r.nacked && now >= r.nack_at) {
+      GossipWriter w(identity_.id);
+      w.add(Nack{r.their_seq});
+      send(r.requester, w, false);
+      r.nacked = true;
+    }
+    it = now >= r.expires ? relays_.erase(it) : std::next(it);
+  }
+  // Suspicions that ran out: the member is dead (collect first: declaring edits the map).
+  std::vector<crypto::NodeId> expired;
+  for (const auto& [id, s] : suspicions_) {
+    if (now >= s.deadline()) expired.push_back(id);
+  }
+  for (const auto& id : expired) {
+    suspicions_.erase(id);
+    auto it = members_.find(id);
+    if (it != members_.end() && it->second.state == State::suspect) {
+      counters_.deaths_declared += 1;
+      declare(now, State::dead, id);
+    }
+  }
+  if (now >= next_gossip_at_) {
+    gossip(now);
+    next_gossip_at_ = now + config_.gossip_interval;
+  }
+  for (auto& j : joins_) {
+    if (now < j.next) continue;
+    send_sync(now, j.address, true);
+    if (j.answered) j.rounds_left -= 1;
+    j.next = now + (j.answered ? config_.probe_interval * 2 : kJoinRetry);
+  }
+  std::erase_if(joins_, [](const JoinTarget& j) { return j.answered && j.rounds_left <= 0; });
+  if (now >= next_push_pull_at_) {
+    // memberlist's pushPullScale: beyond 32 members, slow down by log2(N / 32) + 1.
+    const double n = static_cast<double>(members_.size());
+    const double scale = n <= 32 ? 1.0 : std::ceil(std::log2(n) - std::log2(32.0)) + 1.0;
+    next_push_pull_at_ =
+        now + Duration{static_cast<std::int64_t>(scale * static_cast<double>(config_.push_pull_interval.ns) *
+                                                 (0.75 + 0.5 * rng_.unit()))};
+    auto targets = random_members(1, nullptr, now, false);
+    if (!targets.empty()) send_sync(now, members_.at(targets[0]).address, true);
+  }
+  if (now >= next_reap_at_) {
+    reap(now);
+    next_reap_at_ = now + kReapEvery;
+  }
+  recompute_deadline();
+}
+
+void Membership::join(Instant now, const std::vector<Endpoint>& seeds) {
+  for (const auto& s : seeds) {
+    if (s == advertise_) continue;
+    const bool known =
+        std::any_of(joins_.begin(), joins_.end(), [&](const JoinTarget& j) { return j.address == s; });
+    if (!known) joins_.push_back({.address = s, .next = now, .rounds_left = kJoinResyncs});
+  }
+  on_tick(now);
+}
+
+void Membership::leave(Instant now) {
+  if (left_) return;
+  Member& self = members_.at(identity_.id);
+  set_state(now, identity_.id, self, State::left, incarnation_,
+            make_record(identity_, State::left, identity_.id, incarnation_, advertise_));
+  // Tell several members directly; gossip would need more ticks than a shutdown has.
+  const std::size_t fanout = std::max<std::size_t>(config_.gossip_fanout * 2, 4);
+  for (const auto& id : random_members(fanout, nullptr, now, false)) {
+    GossipWriter w(identity_.id);
+    w.add(RecordItem{self.record});
+    send(members_.at(id).address, w, false);
+  }
+  left_ = true;
+  deadline_.reset();
+}
+
+void Membership::note_authenticated(const crypto::NodeId& id) {
+  if (auto it = members_.find(id); it != members_.end()) it->second.good += 1;
+}
+
+// ---- records ----------------------------------------------------------------
+
+Membership::Applied Membership::consider(Instant now, ByteView bytes) {
+  auto rec = decode_record(bytes);
+  if (!rec) {
+    counters_.malformed += 1;
+    return Applied::unchanged;
+  }
+  const Record& r = *rec;
+  // Cheap checks before the signature: most gossip is news we already have.
+  auto it = members_.find(r.subject);
+  if (it != members_.end()) {
+    const Member& m = it->second;
+    if (r.incarnation < m.incarnation) {
+      counters_.stale += 1;
+      return Applied::unchanged;
+    }
+    const bool same = r.incarnation == m.incarnation;
+    if (same && r.state == State::alive) {
+      counters_.duplicate += 1;  // an alive record needs a higher incarnation to override anything
+      return Applied::unchanged;
+    }
+    if ((m.state == State::dead || m.state == State::left) && r.state != State::alive &&
+        r.subject != identity_.id) {
+      counters_.duplicate += 1;
+      return Applied::unchanged;
+    }
+  } else if (r.state != State::alive) {
+    counters_.duplicate += 1;  // news about a member we never saw alive: nothing to update
+    return Applied::unchanged;
+  }
+  auto signer_id = verifier_.id_of(r.signer);
+  if (!signer_id) {
+    counters_.key_mismatch += 1;
+    return Applied::unchanged;
+  }
+  const bool self_signed = r.state == State::alive || r.state == State::left;
+  if (self_signed && *signer_id != r.subject) {
+    counters_.key_mismatch += 1;
+    return Applied::unchanged;
+  }
+  if (!self_signed) {
+    auto d = members_.find(*signer_id);
+    if (*signer_id == r.subject || d == members_.end() || d->second.state == State::dead ||
+        d->second.state == State::left) {
+      counters_.unknown_declarer += 1;
+      return Applied::unchanged;
+    }
+  }
+  if (!verifier_.verify(r.signer, signed_part(bytes), r.signature)) {
+    counters_.bad_signature += 1;
+    if (auto s = members_.find(*signer_id); s != members_.end()) s->second.bad += 1;
+    return Applied::unchanged;
+  }
+  if (auto s = members_.find(*signer_id); s != members_.end()) s->second.good += 1;
+  return apply(now, r, *signer_id, bytes);
+}
+
+Membership::Applied Membership::apply(Instant now, const Record& r, const crypto::NodeId& declarer,
+                                      ByteView bytes) {
+  if (r.subject == identity_.id) {
+    // Others think we are suspect or dead, or a record of ours from an earlier
+    // run is about: move past it with a higher incarnation.
+    if (!left_ && r.incarnation >= incarnation_) refute(now, r.incarnation);
+    return Applied::unchanged;
+  }
+  auto it = members_.find(r.subject);
+  if (it == members_.end()) {
+    HYPHAE_ASSERT(r.state == State::alive);
+    if (members_.size() >= config_.max_members) {
+      counters_.table_full += 1;
+      return Applied::unchanged;
+    }
+    Member m;
+    m.first_seen = m.since = now;
+    it = members_.emplace(r.subject, std::move(m)).first;
+    id_index_[r.subject] = ids_.size();
+    ids_.push_back(r.subject);
+    // New members join the probe round at a random place (memberlist does the same).
+    const std::size_t pos = probe_order_.empty() ? 0 : rng_.below(probe_order_.size() + 1);
+    probe_order_.insert(probe_order_.begin() + static_cast<std::ptrdiff_t>(pos), r.subject);
+    if (pos < probe_pos_) ++probe_pos_;
+    set_state(now, r.subject, it->second, State::alive, r.incarnation, bytes);
+    it->second.address = r.address;
+    emit(MemberEvent::Kind::discovered, r.subject, it->second);
+    queue_broadcast(r.subject, Bytes(bytes.begin(), bytes.end()));
+    return Applied::changed;
+  }
+  Member& m = it->second;
+  switch (r.state) {
+    case State::alive: {
+      // Only a higher incarnation gets here (consider() filtered the rest).
+      const State before = m.state;
+      const Endpoint old_address = m.address;
+      set_state(now, r.subject, m, State::alive, r.incarnation, bytes);
+      m.address = r.address;
+      suspicions_.erase(r.subject);
+      if (before == State::suspect || before == State::dead || before == State::left) {
+        emit(MemberEvent::Kind::recovered, r.subject, m);
+      } else if (old_address != m.address) {
+        emit(MemberEvent::Kind::address_changed, r.subject, m);
+      }
+      break;
+    }
+    case State::suspect: {
+      if (m.state == State::suspect && r.incarnation == m.incarnation) {
+        auto s = suspicions_.find(r.subject);
+        if (s == suspicions_.end() || !s->second.confirmers.insert(declarer).second) {
+          counters_.duplicate += 1;
+          return Applied::unchanged;
+        }
+        queue_broadcast(r.subject, Bytes(bytes.begin(), bytes.end()));  // a confirmation: pass it on
+        return Applied::confirmed;
+      }
+      if (m.state != State::alive && m.state != State::suspect) return Applied::unchanged;
+      set_state(now, r.subject, m, State::suspect, r.incarnation, bytes);
+      const auto n = members_.size();
+      const Duration min = suspicion_min(config_.suspicion_mult, n, config_.probe_interval);
+      Suspicion s{.start = now, .timeout = {.min = min, .max = min}, .confirmers = {declarer}};
+      if (config_.lifeguard) {
+        s.timeout.max =
+            Duration{static_cast<std::int64_t>(config_.suspicion_max_mult * static_cast<double>(min.ns))};
+        const auto k = static_cast<std::size_t>(std::max(0.0, config_.suspicion_mult - 2.0));
+        s.timeout.expected_confirmations = n >= k + 2 ? k : 0;
+        // Confirm or refute it ourselves soon. In a big mesh a few volunteers suffice.
+        const double p = std::min(1.0, 2.0 * static_cast<double>(k + 1) / static_cast<double>(n));
+        if (rng_.unit() < p) probe_soon_.push_back(r.subject);
+      }
+      suspicions_[r.subject] = std::move(s);
+      emit(MemberEvent::Kind::suspect, r.subject, m);
+      break;
+    }
+    case State::dead:
+    case State::left:
+      set_state(now, r.subject, m, r.state, r.incarnation, bytes);
+      suspicions_.erase(r.subject);
+      emit(r.state == State::dead ? MemberEvent::Kind::failed : MemberEvent::Kind::left, r.subject, m);
+      break;
+  }
+  queue_broadcast(r.subject, Bytes(bytes.begin(), bytes.end()));
+  return Applied::changed;
+}
+
+void Membership::set_state(Instant now, const crypto::NodeId& id, Member& m, State s, std::uint64_t inc,
+                           ByteView record) {
+  if (m.state == State::alive || m.state == State::suspect) m.up_before += now - m.since;
+  const bool gone =
+      (s == State::dead || s == State::left) && m.state != State::dead && m.state != State::left;
+  m.state = s;
+  m.incarnation = inc;
+  m.since = now;
+  m.record.assign(record.begin(), record.end());
+  if (gone && id != identity_.id) reap_queue_.emplace_back(now + config_.dead_retention, id);
+}
+
+void Membership::refute(Instant now, std::uint64_t seen) {
+  incarnation_ = std::max(incarnation_, seen) + 1;
+  counters_.refutations += 1;
+  Member& self = members_.at(identity_.id);
+  set_state(now, identity_.id, self, State::alive, incarnation_,
+            make_record(identity_, State::alive, identity_.id, incarnation_, advertise_));
+  queue_broadcast(identity_.id, self.record);
+  if (config_.lifeguard) adjust_awareness(1);  // being suspected hints that we are the slow one
+}
+
+void Membership::declare(Instant now, State s, const crypto::NodeId& id) {
+  auto it = members_.find(id);
+  HYPHAE_ASSERT(it != members_.end());
+  Bytes rec = make_record(identity_, s, id, it->second.incarnation, {});
+  Record r;
+  r.state = s;
+  r.subject = id;
+  r.incarnation = it->second.incarnation;
+  if (s == State::suspect && it->second.state == State::suspect) {
+    // Already suspected at this incarnation: ours is one more confirmation.
+    auto sus = suspicions_.find(id);
+    if (sus != suspicions_.end() && sus->second.confirmers.insert(identity_.id).second) {
+      queue_broadcast(id, std::move(rec));
+    }
+    return;
+  }
+  apply(now, r, identity_.id, rec);
+}
+
+void Membership::queue_broadcast(const crypto::NodeId& subject, Bytes record) {
+  // A newer record about a member replaces the queued one (memberlist's invalidation).
+  if (auto it = broadcasts_.find(subject); it != broadcasts_.end()) {
+    broadcast_order_.erase({it->second.transmits, it->second.order, subject});
+  }
+  Broadcast b{.record = std::move(record), .transmits = 0, .order = ++broadcast_seq_};
+  broadcast_order_.insert({0, b.order, subject});
+  broadcasts_[subject] = std::move(b);
+}
+
+void Membership::emit(MemberEvent::Kind kind, const crypto::NodeId& id, const Member& m) {
+  events_.push_back({.kind = kind, .id = id, .address = m.address, .incarnation = m.incarnation});
+  if (kind == MemberEvent::Kind::suspect) counters_.suspicions += 1;
+}
+
+// ---- probing ------------------------------------------------------------------
+
+std::optional<crypto::NodeId> Membership::next_probe_target() {
+  auto probeable = [&](const crypto::NodeId& id) {
+    auto it = members_.find(id);
+    return it != members_.end() && (it->second.state == State::alive || it->second.state == State::suspect);
+  };
+  while (!probe_soon_.empty()) {
+    const crypto::NodeId id = probe_soon_.front();
+    probe_soon_.pop_front();
+    if (probeable(id) && members_.at(id).state == State::suspect) return id;
+  }
+  for (std::size_t tries = 0; tries <= probe_order_.size(); ++tries) {
+    if (probe_pos_ >= probe_order_.size()) {
+      // End of a round: drop forgotten members and reshuffle (Fisher-Yates).
+      std::erase_if(probe_order_, [&](const crypto::NodeId& id) { return !members_.contains(id); });
+      for (std::size_t i = probe_order_.size(); i > 1; --i)
+        std::swap(probe_order_[i - 1], probe_order_[rng_.below(i)]);
+      probe_pos_ = 0;
+      if (probe_order_.empty()) return std::nullopt;
+    }
+    const crypto::NodeId id = probe_order_[probe_pos_++];
+    if (probeable(id)) return id;
+  }
+  return std::nullopt;
+}
+
+void Membership::start_probe(Instant now) {
+  next_probe_at_ = now + scaled(config_.probe_interval);
+  auto target = next_probe_target();
+  if (!target) return;
+  const Member& m = members_.at(*target);
+  probe_ = Probe{.seq = ++next_seq_,
+                 .target = *target,
+                 .address = m.address,
+                 .sent = now,
+                 .indirect_at = now + scaled(config_.probe_timeout)};
+  counters_.probes += 1;
+  GossipWriter w(identity_.id);
+  w.add(Ping{probe_->seq, *target});
+  // Lifeguard's buddy system: a suspect hears of it from the probe itself.
+  if (config_.lifeguard && m.state == State::suspect) w.add(RecordItem{m.record});
+  send(m.address, w, true);
+}
+
+void Membership::finish_probe(Instant now) {
+  if (!probe_) return;
+  const Probe p = *probe_;
+  probe_.reset();
+  auto it = members_.find(p.target);
+  if (it == members_.end()) return;
+  Member& m = it->second;
+  if (p.acked) {
+    m.loss = (1 - kLossSmoothing) * m.loss;
+    adjust_awareness(-1);
+    return;
+  }
+  counters_.probe_failures += 1;
+  m.loss = (1 - kLossSmoothing) * m.loss + kLossSmoothing;
+  m.bad += 1;
+  // Lifeguard: indirect probers that did not even nack suggest the fault is ours.
+  if (config_.lifeguard) {
+    adjust_awareness(
+        p.expected_nacks > 0 ? static_cast<int>(p.expected_nacks - std::min(p.nacks, p.expected_nacks)) : 1);
+  }
+  if (m.state == State::alive || m.state == State::suspect) declare(now, State::suspect, p.target);
+}
+
+void Membership::send_indirect(Instant now) {
+  Probe& p = *probe_;
+  p.indirect_sent = true;
+  auto helpers = random_members(config_.indirect_probes, &p.target, now, false);
+  for (const auto& h : helpers) {
+    GossipWriter w(identity_.id);
+    w.add(PingReq{p.seq, p.target, p.address});
+    send(members_.at(h).address, w, false);
+    counters_.indirect_probes += 1;
+  }
+  if (config_.lifeguard) p.expected_nacks = helpers.size();
+}
+
+void Membership::on_ack(Instant now, const Ack& a) {
+  // Relayed probes and our own draw sequence numbers from one counter, so they never collide.
+  if (auto r = relays_.find(a.seq); r != relays_.end() && !a.forwarded) {
+    GossipWriter w(identity_.id);
+    w.add(Ack{.seq = r->second.their_seq, .forwarded = true});
+    send(r->second.requester, w, false);
+    relays_.erase(r);
+    return;
+  }
+  if (!probe_ || probe_->seq != a.seq) {
+    counters_.unexpected_ack += 1;
+    return;
+  }
+  if (probe_->acked) return;
+  probe_->acked = true;
+  auto it = members_.find(probe_->target);
+  if (it == members_.end()) return;
+  Member& m = it->second;
+  m.good += 1;
+  m.last_ack = now;
+  if (!a.forwarded) {
+    const Duration sample = now - probe_->sent;
+    m.srtt = m.srtt
+                 ? Duration{static_cast<std::int64_t>((1 - kRttSmoothing) * static_cast<double>(m.srtt->ns) +
+                                                      kRttSmoothing * static_cast<double>(sample.ns))}
+                 : sample;
+    if (a.resources) m.resources = a.resources;
+  }
+}
+
+void Membership::on_nack(const Nack& n) {
+  if (probe_ && probe_->seq == n.seq) {
+    probe_->nacks += 1;
+  } else {
+    counters_.unexpected_ack += 1;
+  }
+}
+
+void Membership::on_ping(Instant /*now*/, Endpoint from, const Ping& p) {
+  if (p.target != identity_.id) {
+    counters_.wrong_target += 1;
+    return;
+  }
+  GossipWriter w(identity_.id);
+  w.add(Ack{.seq = p.seq, .forwarded = false, .resources = resources_});
+  send(from, w, true);
+}
+
+void Membership::on_ping_req(Instant now, Endpoint from, const PingReq& p) {
+  if (relays_.size() >= kMaxRelays || p.target == identity_.id) {
+    counters_.sync_refused += 1;
+    return;
+  }
+  const std::uint32_t seq = ++next_seq_;
+  relays_[seq] = Relay{.their_seq = p.seq,
+                       .requester = from,
+                       .nack_at = now + config_.probe_timeout * 4 / 5,
+                       .expires = now + config_.probe_interval};
+  GossipWriter w(identity_.id);
+  w.add(Ping{seq, p.target});
+  send(p.target_address, w, false);
+}
+
+void Membership::adjust_awareness(int delta) {
+  if (!config_.lifeguard) return;
+  awareness_ = std::clamp(awareness_ + delta, 0, config_.awareness_max - 1);
+}
+
+Duration Membership::scaled(Duration d) const { return config_.lifeguard ? d * (awareness_ + 1) : d; }
+
+// ---- dissemination --------------------------------------------------------------
+
+std::uint32_t Membership::retransmit_limit() const {
+  const double n = static_cast<double>(members_.size());
+  return static_cast<std::uint32_t>(config_.retransmit_mult * std::ceil(std::log10(n + 1.0)));
+}
+
+void Membership::piggyback(GossipWriter& w) {
+  const std::uint32_t limit = retransmit_limit();
+  std::vector<std::tuple<std::uint32_t, std::uint64_t, crypto::NodeId>> sent;
+  for (auto it = broadcast_order_.begin(); it != broadcast_order_.end() && w.room() > 0;) {
+    const auto& [transmits, order, subject] = *it;
+    Broadcast& b = broadcasts_.at(subject);
+    if (!w.add(RecordItem{b.record})) {
+      ++it;
+      continue;  // a smaller record further on may still fit
+    }
+    sent.emplace_back(transmits + 1, order, subject);
+    it = broadcast_order_.erase(it);
+  }
+  for (const auto& [transmits, order, subject] : sent) {
+    if (transmits >= limit) {
+      broadcasts_.erase(subject);
+    } else {
+      broadcasts_.at(subject).transmits = transmits;
+      broadcast_order_.insert({transmits, order, subject});
+    }
+  }
+}
+
+void Membership::send(Endpoint to, GossipWriter& w, bool with_gossip) {
+  if (with_gossip) piggyback(w);
+  Bytes data = w.finish();
+  counters_.packets_out += 1;
+  counters_.bytes_out += data.size();
+  transmits_.push_back({to, std::move(data)});
+}
+
+void Membership::gossip(Instant now) {
+  if (broadcasts_.empty()) return;
+  for (const auto& id : random_members(config_.gossip_fanout, nullptr, now, true)) {
+    if (broadcasts_.empty()) break;
+    GossipWriter w(identity_.id);
+    send(members_.at(id).address, w, true);
+  }
+}
+
+void Membership::send_sync(Instant /*now*/, Endpoint to, bool reply) {
+  // Our own record first, then everything else; as many datagrams as it takes.
+  std::vector<const Bytes*> records;
+  records.reserve(members_.size());
+  records.push_back(&members_.at(identity_.id).record);
+  for (const auto& id : ids_) records.push_back(&members_.at(id).record);
+  std::size_t i = 0;
+  do {
+    GossipWriter w(identity_.id);
+    w.add(Sync{.reply = reply});
+    while (i < records.size() && w.add(RecordItem{*records[i]})) ++i;
+    send(to, w, false);
+  } while (i < records.size());
+}
+
+bool Membership::sync_allowed(Instant now) {
+  const double rate = static_cast<double>(config_.sync_replies_per_second);
+  sync_tokens_ = std::min(rate, sync_tokens_ + rate * (now - sync_tokens_at_).seconds());
+  sync_tokens_at_ = now;
+  if (sync_tokens_ < 1.0) return false;
+  sync_tokens_ -= 1.0;
+  return true;
+}
+
+std::vector<crypto::NodeId> Membership::random_members(std::size_t k, const crypto::NodeId* exclude,
+                                                       Instant now, bool include_recent_dead) {
+  std::vector<crypto::NodeId> out;
+  if (ids_.empty() || k == 0) return out;
+  // Rejection sampling with a bounded number of draws: O(k), not O(N).
+  const std::size_t draws = 4 * k + 8;
+  for (std::size_t d = 0; d < draws && out.size() < k; ++d) {
+    const crypto::NodeId& id = ids_[rng_.below(ids_.size())];
+    if (exclude && id == *exclude) continue;
+    if (std::find(out.begin(), out.end(), id) != out.end()) continue;
+    const Member& m = members_.at(id);
+    const bool up = m.state == State::alive || m.state == State::suspect;
+    const bool recent_dead =
+        include_recent_dead && m.state == State::dead && now - m.since < config_.gossip_to_dead;
+    if (up || recent_dead) out.push_back(id);
+  }
+  return out;
+}
+
+void Membership::reap(Instant now) {
+  while (!reap_queue_.empty() && reap_queue_.front().first <= now) {
+    const crypto::NodeId id = reap_queue_.front().second;
+    reap_queue_.pop_front();
+    auto it = members_.find(id);
+    if (it == members_.end() || (it->second.state != State::dead && it->second.state != State::left))
+      continue;
+    if (now - it->second.since < config_.dead_retention) continue;  // died again later: its own entry follows
+    members_.erase(it);
+    broadcasts_.erase(id);
+    const std::size_t idx = id_index_.at(id);
+    id_index_.erase(id);
+    if (idx != ids_.size() - 1) {
+      ids_[idx] = ids_.back();
+      id_index_[ids_[idx]] = idx;
+    }
+    ids_.pop_back();
+  }
+  std::erase_if(broadcast_order_, [&](const auto& t) { return !broadcasts_.contains(std::get<2>(t)); });
+}
+
+void Membership::recompute_deadline() {
+  if (left_) {
+    deadline_.reset();
+    return;
+  }
+  Instant d = std::min({next_probe_at_, next_gossip_at_, next_push_pull_at_, next_reap_at_});
+  if (probe_ && !probe_->acked && !probe_->indirect_sent) d = std::min(d, probe_->indirect_at);
+  for (const auto& [seq, r] : relays_) d = std::min(d, r.nacked ? r.expires : r.nack_at);
+  for (const auto& [id, s] : suspicions_) d = std::min(d, s.deadline());
+  for (const auto& j : joins_) d = std::min(d, j.next);
+  deadline_ = d;
+}
+
+// ---- outputs and queries ------------------------------------------------------------
+
+std::optional<MembershipTransmit> Membership::poll_transmit() {
+  if (transmits_.empty()) return std::nullopt;
+  auto t = std::move(transmits_.front());
+  transmits_.pop_front();
+  return t;
+}
+
+std::optional<MemberEvent> Membership::poll_event() {
+  if (events_.empty()) return std::nullopt;
+  auto e = events_.front();
+  events_.pop_front();
+  return e;
+}
+
+std::optional<Instant> Membership::poll_deadline() const { return deadline_; }
+
+std::size_t Membership::alive_count() const {
+  return static_cast<std::size_t>(std::count_if(members_.begin(), members_.end(), [](const auto& kv) {
+    return kv.second.state == State::alive || kv.second.state == State::suspect;
+  }));
+}
+
+std::optional<State> Membership::state_of(const crypto::NodeId& id) const {
+  auto it = members_.find(id);
+  if (it == members_.end()) return std::nullopt;
+  return it->second.state;
+}
+
+HealthInputs Membership::health_inputs(const Member& m, Instant now) const {
+  HealthInputs in;
+  in.rtt = m.srtt;
+  in.loss = m.loss;
+  const Duration observed = now - m.first_seen;
+  Duration up = m.up_before;
+  if (m.state == State::alive || m.state == State::suspect) up += now - m.since;
+  in.availability = observed.ns <= 0 ? 1.0 : std::min(1.0, up.seconds() / observed.seconds());
+  in.resources = m.resources;
+  in.good_interactions = m.good;
+  in.bad_interactions = m.bad;
+  return in;
+}
+
+MemberView Membership::view_of(const crypto::NodeId& id, const Member& m, Instant now) const {
+  return MemberView{.id = id,
+                    .state = m.state,
+                    .incarnation = m.incarnation,
+                    .address = m.address,
+                    .since = m.since,
+                    .last_ack = m.last_ack,
+                    .health = health_score(health_inputs(m, now)),
+                    .resources = m.resources,
+                    .rtt = m.srtt};
+}
+
+std::optional<MemberView> Membership::member(const crypto::NodeId& id, Instant now) const {
+  auto it = members_.find(id);
+  if (it == members_.end()) return std::nullopt;
+  return view_of(id, it->second, now);
+}
+
+std::vector<MemberView> Membership::members(Instant now) const {
+  std::vector<MemberView> out;
+  out.reserve(ids_.size());
+  for (const auto& id : ids_) out.push_back(view_of(id, members_.at(id), now));
+  std::sort(out.begin(), out.end(), [](const MemberView& a, const MemberView& b) { return a.id < b.id; });
+  return out;
+}
+
+std::optional<std::pair<crypto::NodeId, Endpoint>> Membership::random_alive(Rng& rng) const {
+  for (int tries = 0; tries < 16 && !ids_.empty(); ++tries) {
+    const crypto::NodeId& id = ids_[rng.below(ids_.size())];
+    const Member& m = members_.at(id);
+    if (m.state == State::alive) return std::make_pair(id, m.address);
+  }
+  return std::nullopt;
+}
+
+}  // namespace hyphae::membership

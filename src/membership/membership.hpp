@@ -1,0 +1,263 @@
+// SWIM membership with Lifeguard (DESIGN.md §2 membership/; memberlist's
+// state.go is the model): randomised round-robin probing with indirect probes
+// through k members, suspicion before death, incarnation numbers and
+// refutation, infection-style dissemination piggybacked on probes, periodic
+// push-pull state exchange; Lifeguard's local health awareness (LHA-probe:
+// slow down when we ourselves look unhealthy, judged by missing nacks),
+// LHA-suspicion (a suspicion timeout that shrinks as independent members
+// confirm it) and the buddy system (a suspect learns it is suspected from the
+// probe itself). State changes travel as signed records (record.hpp).
+//
+// Sans-IO, like node::Node: inputs on_packet/on_tick/join/leave, outputs
+// poll_transmit/poll_event/poll_deadline. `now` never decreases.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <unordered_map>
+#include <vector>
+
+#include "base/bytes.hpp"
+#include "base/endpoint.hpp"
+#include "base/rng.hpp"
+#include "base/time.hpp"
+#include "crypto/identity.hpp"
+#include "membership/health.hpp"
+#include "membership/packet.hpp"
+#include "membership/record.hpp"
+#include "membership/suspicion.hpp"
+#include "membership/verifier.hpp"
+
+namespace hyphae::membership {
+
+struct MembershipConfig {
+  Duration probe_interval = seconds(1);
+  Duration probe_timeout = milliseconds(500);
+  std::size_t indirect_probes = 3;
+  double suspicion_mult = 4.0;      // min suspicion = mult * log10(N) * probe_interval
+  double suspicion_max_mult = 6.0;  // Lifeguard: a fresh suspicion starts at max = this * min
+  bool lifeguard = true;            // false: plain SWIM (fixed timeouts, no nacks, no buddy)
+  int awareness_max = 8;            // local health multiplier ceiling
+  Duration gossip_interval = milliseconds(200);
+  std::size_t gossip_fanout = 3;
+  double retransmit_mult = 4.0;               // a record is sent mult * ceil(log10(N + 1)) times
+  Duration push_pull_interval = seconds(30);  // scaled up for large N, as memberlist does
+  Duration gossip_to_dead = seconds(30);      // keep gossiping to a dead member so it can refute
+  Duration dead_retention = seconds(600);     // then forget a dead or left member
+  std::size_t max_members = 65536;
+  std::size_t sync_replies_per_second = 20;  // push-pull answers (each many datagrams): DoS bound
+};
+
+struct MemberEvent {
+  enum class Kind : std::uint8_t { discovered, suspect, failed, recovered, left, address_changed };
+  Kind kind = Kind::discovered;
+  crypto::NodeId id;
+  Endpoint address;
+  std::uint64_t incarnation = 0;
+};
+std::string_view name(MemberEvent::Kind k);  // "node.discovered", "node.suspect", ...
+
+struct MembershipTransmit {
+  Endpoint to;
+  Bytes data;
+};
+
+struct MemberView {
+  crypto::NodeId id;
+  State state = State::alive;
+  std::uint64_t incarnation = 0;
+  Endpoint address;
+  Instant since;                    // in this state since
+  std::optional<Instant> last_ack;  // our last successful probe of it
+  HealthScore health;
+  std::optional<Resources> resources;
+  std::optional<Duration> rtt;
+};
+
+struct MembershipCounters {
+  std::uint64_t packets_in = 0, packets_out = 0, bytes_in = 0, bytes_out = 0;
+  std::uint64_t malformed = 0;         // undecodable packet or record
+  std::uint64_t bad_signature = 0;     // forged: signature does not verify
+  std::uint64_t key_mismatch = 0;      // forged: signing key does not belong to the subject
+  std::uint64_t unknown_declarer = 0;  // suspect/dead from a node we do not know alive
+  std::uint64_t stale = 0;             // lower incarnation than known: replayed or late
+  std::uint64_t duplicate = 0;         // already known; normal gossip redundancy
+  std::uint64_t wrong_target = 0;      // ping meant for another node id
+  std::uint64_t unexpected_ack = 0;    // ack/nack for no probe of ours (late or forged)
+  std::uint64_t sync_refused = 0;      // push-pull request over the rate limit or unproven
+  std::uint64_t table_full = 0;        // max_members reached
+  std::uint64_t probes = 0, probe_failures = 0, indirect_probes = 0, refutations = 0;
+  std::uint64_t suspicions = 0, deaths_declared = 0;
+};
+
+class Membership {
+ public:
+  // `advertise` is where others reach us; `incarnation` must exceed any this
+  // identity used before (the daemon persists it; 0 on first start).
+  Membership(const MembershipConfig& config, const crypto::Identity& identity, Verifier& verifier,
+             Endpoint advertise, std::uint64_t incarnation, Rng rng, Instant now);
+
+  // Inputs.
+  void on_packet(Instant now, Endpoint from, ByteView datagram);
+  void on_tick(Instant now);
+  // Push-pull with these addresses now and again shortly after (their view
+  // fills up as the rest of the mesh joins); retried until one answers.
+  void join(Instant now, const std::vector<Endpoint>& seeds);
+  // Graceful leave: a signed `left` record to several members at once.
+  void leave(Instant now);
+  // Our own load, sent in every ack (seed 004's resource input).
+  void set_resources(const Resources& r) { resources_ = r; }
+  // A Noise session with this member authenticated a packet: a trust input.
+  void note_authenticated(const crypto::NodeId& id);
+
+  // Outputs.
+  std::optional<MembershipTransmit> poll_transmit();
+  std::optional<MemberEvent> poll_event();
+  std::optional<Instant> poll_deadline() const;
+
+  // Queries.
+  std::uint64_t incarnation() const { return incarnation_; }
+  std::size_t size() const { return members_.size(); }  // including self
+  std::size_t alive_count() const;
+  std::optional<MemberView> member(const crypto::NodeId& id, Instant now) const;
+  std::vector<MemberView> members(Instant now) const;  // every known member but self, by id
+  std::optional<State> state_of(const crypto::NodeId& id) const;
+  int awareness() const { return awareness_; }
+  const MembershipCounters& counters() const { return counters_; }
+  // A random alive member other than self, for connection managers.
+  std::optional<std::pair<crypto::NodeId, Endpoint>> random_alive(Rng& rng) const;
+
+ private:
+  struct Member {
+    State state = State::alive;
+    std::uint64_t incarnation = 0;
+    Endpoint address;
+    Bytes record;  // the latest record about it, forwarded in push-pull
+    Instant since;
+    Instant first_seen;
+    Duration up_before;  // time alive/suspect before `since` (availability)
+    std::optional<Duration> srtt;
+    double loss = 0.0;
+    std::optional<Resources> resources;
+    std::optional<Instant> last_ack;
+    std::uint64_t good = 0, bad = 0;
+  };
+  struct Suspicion {
+    Instant start;
+    SuspicionTimeout timeout;
+    std::set<crypto::NodeId> confirmers;
+    Instant deadline() const;
+  };
+  struct Probe {
+    std::uint32_t seq = 0;
+    crypto::NodeId target;
+    Endpoint address;
+    Instant sent;
+    Instant indirect_at;
+    bool acked = false;
+    bool indirect_sent = false;
+    std::size_t expected_nacks = 0;
+    std::size_t nacks = 0;
+  };
+  struct Relay {
+    std::uint32_t their_seq = 0;
+    Endpoint requester;
+    Instant nack_at;
+    Instant expires;
+    bool nacked = false;
+  };
+  struct Broadcast {
+    Bytes record;
+    std::uint32_t transmits = 0;
+    std::uint64_t order = 0;
+  };
+  enum class Applied : std::uint8_t { changed, confirmed, unchanged };
+
+  // Records.
+  Applied consider(Instant now, ByteView bytes);
+  Applied apply(Instant now, const Record& r, const crypto::NodeId& declarer, ByteView bytes);
+  void set_state(Instant now, const crypto::NodeId& id, Member& m, State s, std::uint64_t inc,
+                 ByteView record);
+  void refute(Instant now, std::uint64_t seen);
+  void declare(Instant now, State s, const crypto::NodeId& id);
+  void queue_broadcast(const crypto::NodeId& subject, Bytes record);
+  void emit(MemberEvent::Kind kind, const crypto::NodeId& id, const Member& m);
+
+  // Probing.
+  void start_probe(Instant now);
+  void finish_probe(Instant now);
+  void send_indirect(Instant now);
+  void on_ack(Instant now, const Ack& a);
+  void on_nack(const Nack& n);
+  void on_ping(Instant now, Endpoint from, const Ping& p);
+  void on_ping_req(Instant now, Endpoint from, const PingReq& p);
+  std::optional<crypto::NodeId> next_probe_target();
+  void adjust_awareness(int delta);
+  Duration scaled(Duration d) const;
+
+  // Dissemination.
+  void gossip(Instant now);
+  void send_sync(Instant now, Endpoint to, bool reply);
+  void send(Endpoint to, GossipWriter& w, bool piggyback);
+  void piggyback(GossipWriter& w);
+  std::uint32_t retransmit_limit() const;
+  std::vector<crypto::NodeId> random_members(std::size_t k, const crypto::NodeId* exclude, Instant now,
+                                             bool include_recent_dead);
+  bool sync_allowed(Instant now);
+
+  void reap(Instant now);
+  void recompute_deadline();
+  HealthInputs health_inputs(const Member& m, Instant now) const;
+  MemberView view_of(const crypto::NodeId& id, const Member& m, Instant now) const;
+
+  MembershipConfig config_;
+  const crypto::Identity& identity_;
+  Verifier& verifier_;
+  Endpoint advertise_;
+  std::uint64_t incarnation_;
+  Rng rng_;
+  Instant last_now_;
+  Resources resources_;
+
+  std::unordered_map<crypto::NodeId, Member> members_;  // includes self
+  std::vector<crypto::NodeId> ids_;                     // every member but self, for sampling
+  std::unordered_map<crypto::NodeId, std::size_t> id_index_;
+  std::map<crypto::NodeId, Suspicion> suspicions_;
+  std::deque<std::pair<Instant, crypto::NodeId>> reap_queue_;  // dead/left members to forget
+
+  std::vector<crypto::NodeId> probe_order_;
+  std::size_t probe_pos_ = 0;
+  std::deque<crypto::NodeId> probe_soon_;  // suspected by others: confirm or refute it quickly
+  std::optional<Probe> probe_;
+  std::uint32_t next_seq_;
+  Instant next_probe_at_;
+  std::map<std::uint32_t, Relay> relays_;
+  int awareness_ = 0;
+
+  std::unordered_map<crypto::NodeId, Broadcast> broadcasts_;
+  std::set<std::tuple<std::uint32_t, std::uint64_t, crypto::NodeId>> broadcast_order_;
+  std::uint64_t broadcast_seq_ = 0;
+  Instant next_gossip_at_;
+  Instant next_push_pull_at_;
+  struct JoinTarget {
+    Endpoint address;
+    Instant next;
+    int rounds_left;  // push-pulls still to do once it answers
+    bool answered = false;
+  };
+  std::vector<JoinTarget> joins_;
+  double sync_tokens_;
+  Instant sync_tokens_at_;
+  Instant next_reap_at_;
+  bool left_ = false;
+
+  std::optional<Instant> deadline_;
+  std::deque<MembershipTransmit> transmits_;
+  std::deque<MemberEvent> events_;
+  MembershipCounters counters_;
+};
+
+}  // namespace hyphae::membership

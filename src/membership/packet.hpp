@@ -1,0 +1,89 @@
+// The membership datagram (wire packet type 5, docs/membership.md): the
+// 4-byte header, the sender's NodeId, then items of (type u8, length u16, value).
+// Probes are not signed: an ack only counts if it echoes the sequence number
+// of a probe we sent, which an off-path attacker cannot see. State changes
+// travel as signed records (record.hpp).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <variant>
+
+#include "base/bytes.hpp"
+#include "base/endpoint.hpp"
+#include "base/result.hpp"
+#include "crypto/identity.hpp"
+
+namespace hyphae::membership {
+
+inline constexpr std::uint8_t kGossipPacketType = 5;
+inline constexpr std::size_t kGossipHeader = 4 + crypto::NodeId::kLen;
+inline constexpr std::size_t kMaxItems = 64;
+
+// What a node says about its own load in every ack (seed 004's resource input).
+struct Resources {
+  std::uint8_t cpu_percent = 0;
+  std::uint8_t memory_percent = 0;
+  std::uint16_t connections = 0;
+  bool operator==(const Resources&) const = default;
+};
+
+struct Ping {
+  std::uint32_t seq = 0;
+  crypto::NodeId target;  // a restarted process at the same address with another id must not ack
+};
+struct Ack {
+  std::uint32_t seq = 0;
+  bool forwarded = false;              // relayed by an indirect prober
+  std::optional<Resources> resources;  // the acker's own, on direct acks
+};
+struct PingReq {
+  std::uint32_t seq = 0;
+  crypto::NodeId target;
+  Endpoint target_address;
+};
+struct Nack {
+  std::uint32_t seq = 0;
+};
+struct RecordItem {
+  ByteView bytes;  // one encoded record; decoded and verified by the membership core
+};
+// Marks a state exchange (push-pull): the records in this datagram are the
+// sender's state; `reply` asks for ours back.
+struct Sync {
+  bool reply = false;
+};
+
+using Item = std::variant<Ping, Ack, PingReq, Nack, RecordItem, Sync>;
+
+struct GossipPacket {
+  crypto::NodeId sender;
+  std::array<Item, kMaxItems> items;
+  std::size_t count = 0;
+};
+
+enum class PacketError : std::uint8_t { truncated, bad_header, bad_item, too_many_items };
+std::string_view name(PacketError e);
+
+// Total: any input gives a packet or an error; views point into `datagram`.
+Result<GossipPacket, PacketError> decode_gossip(ByteView datagram);
+
+// Builds one datagram. Items are appended while they fit in kMaxDatagram.
+class GossipWriter {
+ public:
+  explicit GossipWriter(const crypto::NodeId& sender);
+  // False (and nothing written) if the item would not fit.
+  bool add(const Item& item);
+  std::size_t room() const;
+  std::size_t items() const { return items_; }
+  Bytes finish() { return std::move(out_); }
+
+ private:
+  Bytes out_;
+  std::size_t items_ = 0;
+};
+
+}  // namespace hyphae::membership
