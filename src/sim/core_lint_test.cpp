@@ -37,7 +37,7 @@ TEST(CoreLint, NoClocksOrUnseededRandomnessInCores) {
   };
   std::vector<std::string> found;
   std::size_t scanned = 0;
-  for (const char* folder : {"base", "wire", "crypto", "link", "membership", "node", "sim"}) {
+  for (const char* folder : {"base", "wire", "crypto", "discovery", "link", "membership", "node", "sim"}) {
     if (!fs::exists(src / folder)) continue;
     for (const auto& entry : fs::recursive_directory_iterator(src / folder)) {
       const auto ext = entry.path().extension();
