@@ -48,9 +48,29 @@ int run(int argc, char** argv) {
 
   // peers
   bool peers_json = false;
-  auto* peers = app.add_subcommand("peers", "List neighbours and their state");
+  auto* peers = app.add_subcommand("peers", "List neighbours (nodes with a session) with state and health");
   add_api(peers);
-  peers->add_flag("--json", peers_json, "Print JSON: [{node_id, address, state, rtt_ms}]");
+  peers->add_flag(
+      "--json", peers_json,
+      "Print JSON: [{node_id, address, state, session, health, rtt_ms}]; state is the membership\n"
+      "state (alive, suspect, dead, left) when known, else the session's (connected, connecting)");
+
+  // nodes
+  bool nodes_json = false;
+  auto* nodes = app.add_subcommand("nodes", "List every mesh member this node knows (membership view)");
+  add_api(nodes);
+  nodes->add_flag("--json", nodes_json,
+                  "Print JSON: {self, nodes: [{node_id, state, incarnation, address, health, health_detail,\n"
+                  "last_seen, rtt_ms, resources}]}");
+
+  // join
+  std::string join_address;
+  bool join_json = false;
+  auto* join = app.add_subcommand("join", "Join the mesh through another node's mesh address");
+  add_api(join);
+  join->add_option("address", join_address, "The other node's mesh address, ip:port (e.g. 10.0.0.2:9900)")
+      ->required();
+  join->add_flag("--json", join_json, "Print the API's JSON reply");
 
   // send
   cli::SendOptions send_opts;
@@ -119,6 +139,8 @@ int run(int argc, char** argv) {
     return daemon::run_daemon(*config);
   }
   if (peers->parsed()) return cli::peers(api, peers_json);
+  if (nodes->parsed()) return cli::nodes(api, nodes_json);
+  if (join->parsed()) return cli::join(api, join_address, join_json);
   if (send->parsed()) return cli::send(api, send_opts, send_json);
   if (inbox->parsed()) return cli::inbox(api, inbox_after, inbox_json);
   if (status->parsed()) return cli::show(api, "status", status_json);

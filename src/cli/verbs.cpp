@@ -38,6 +38,12 @@ std::optional<json> call(const ApiOptions& api, const std::string& method, const
 
 std::string text_of(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
 
+std::string ms_text(const json& v) { return v.is_number() ? fmt::format("{:.2f} ms", v.get<double>()) : "-"; }
+
+std::string health_text(const json& v) {
+  return v.is_number() ? fmt::format("{:.2f}", v.get<double>()) : "-";
+}
+
 }  // namespace
 
 int peers(const ApiOptions& api, bool as_json) {
@@ -47,12 +53,56 @@ int peers(const ApiOptions& api, bool as_json) {
     fmt::print("{}\n", r->dump(2));
     return 0;
   }
-  if (r->empty()) fmt::print("no peers\n");
+  if (r->empty()) {
+    fmt::print("no peers\n");
+    return 0;
+  }
+  fmt::print("{:<40}  {:<22}  {:<10}  {:>6}  {:>10}\n", "NODE", "ADDRESS", "STATE", "HEALTH", "RTT");
   for (const auto& p : *r) {
-    const std::string rtt = p["rtt_ms"].is_null() ? "-" : fmt::format("{:.2f} ms", p["rtt_ms"].get<double>());
     const std::string id =
-        p["node_id"].get<std::string>().empty() ? "(unknown)" : p["node_id"].get<std::string>();
-    fmt::print("{:<40}  {:<22}  {:<10}  rtt {}\n", id, text_of(p["address"]), text_of(p["state"]), rtt);
+        text_of(p.value("node_id", json(""))).empty() ? "(unknown)" : text_of(p["node_id"]);
+    fmt::print("{:<40}  {:<22}  {:<10}  {:>6}  {:>10}\n", id, text_of(p["address"]), text_of(p["state"]),
+               health_text(p.value("health", json())), ms_text(p.value("rtt_ms", json())));
+  }
+  return 0;
+}
+
+int nodes(const ApiOptions& api, bool as_json) {
+  auto r = call(api, "GET", "/api/mesh/nodes/discover");
+  if (!r) return 1;
+  if (as_json) {
+    fmt::print("{}\n", r->dump(2));
+    return 0;
+  }
+  const json& self = (*r)["self"];
+  fmt::print("this node {} at {}, incarnation {}\n", text_of(self["node_id"]), text_of(self["address"]),
+             text_of(self["incarnation"]));
+  const json& list = (*r)["nodes"];
+  if (list.empty()) {
+    fmt::print("no other members known\n");
+    return 0;
+  }
+  fmt::print("{:<40}  {:<22}  {:<8}  {:>5}  {:>6}  {:>10}  {:>10}\n", "NODE", "ADDRESS", "STATE", "INC",
+             "HEALTH", "RTT", "LAST ACK");
+  for (const auto& n : list) {
+    const json last = n.value("last_seen", json());
+    fmt::print("{:<40}  {:<22}  {:<8}  {:>5}  {:>6}  {:>10}  {:>10}\n", text_of(n["node_id"]),
+               text_of(n["address"]), text_of(n["state"]), text_of(n["incarnation"]),
+               health_text(n.value("health", json())), ms_text(n.value("rtt_ms", json())),
+               last.is_number() ? fmt::format("{:.1f}s ago", last.get<double>() / 1000) : std::string("-"));
+  }
+  return 0;
+}
+
+int join(const ApiOptions& api, const std::string& address, bool as_json) {
+  json body{{"address", address}};
+  auto r = call(api, "POST", "/api/mesh/nodes/register", body.dump());
+  if (!r) return 1;
+  if (as_json) {
+    fmt::print("{}\n", r->dump());
+  } else {
+    fmt::print("joining the mesh through {}; `hyphae nodes` shows the members as they are learnt\n",
+               text_of((*r)["address"]));
   }
   return 0;
 }

@@ -21,6 +21,10 @@ struct SendOptions {
 };
 
 int peers(const ApiOptions& api, bool as_json);
+// Members this node's membership knows (GET nodes/discover).
+int nodes(const ApiOptions& api, bool as_json);
+// Joins the mesh through a node's mesh address (POST nodes/register).
+int join(const ApiOptions& api, const std::string& address, bool as_json);
 int send(const ApiOptions& api, const SendOptions& opts, bool as_json);
 int inbox(const ApiOptions& api, std::uint64_t after, bool as_json);
 // Prints GET /api/mesh/<what> as JSON or as aligned "key: value" lines.

@@ -5,10 +5,14 @@
 
 #include <boost/beast/http/status.hpp>
 #include <charconv>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "base/hex.hpp"
+#include "daemon/config.hpp"
+#include "daemon/lan_discovery_runner.hpp"
 #include "daemon/metrics.hpp"
+#include "discovery/bootstrap_rank.hpp"
 #include "runtime/clock.hpp"
 #include "wire/message_kind.hpp"
 
@@ -63,16 +67,149 @@ bool token_ok(const ApiContext& ctx, const HttpRequest& req) {
   return got.size() == expected.size() && sodium_memcmp(got.data(), expected.data(), got.size()) == 0;
 }
 
+// Neighbours with a Noise session (or one being set up). "state" is the
+// membership state when membership knows the node, else the session's.
 json peers_json(ApiContext& ctx) {
-  json out = json::array();
-  auto peers = ctx.runner.with_node([](node::Node& n, Instant) { return n.peers(); });
-  for (const auto& p : peers) {
-    out.push_back({{"node_id", p.state == "connected" ? p.id.to_string() : ""},
-                   {"address", p.address.to_string()},
-                   {"state", p.state},
-                   {"rtt_ms", p.srtt ? json(p.srtt->ms()) : json(nullptr)}});
+  return ctx.runner.with_node([](node::Node& n, Instant now) {
+    json out = json::array();
+    const membership::Membership* m = n.membership();
+    for (const auto& p : n.peers()) {
+      const bool connected = p.state == "connected";
+      std::optional<membership::MemberView> v;
+      if (connected && m != nullptr) v = m->member(p.id, now);
+      out.push_back({{"node_id", connected ? p.id.to_string() : ""},
+                     {"address", p.address.to_string()},
+                     {"state", v ? std::string(membership::name(v->state)) : std::string(p.state)},
+                     {"session", p.state},
+                     {"health", v ? json(v->health.total) : json(nullptr)},
+                     {"rtt_ms", p.srtt ? json(p.srtt->ms()) : json(nullptr)}});
+    }
+    return out;
+  });
+}
+
+HttpResponse membership_off(const HttpRequest& req) {
+  return json_error(409, "membership_disabled",
+                    "membership is off in this node's config ([membership] enabled)", req.version());
+}
+
+json member_json(const membership::MemberView& v, Instant now) {
+  json resources = nullptr;
+  if (v.resources) {
+    resources = {{"cpu_percent", v.resources->cpu_percent},
+                 {"memory_percent", v.resources->memory_percent},
+                 {"connections", v.resources->connections}};
   }
-  return out;
+  return {{"node_id", v.id.to_string()},
+          {"state", membership::name(v.state)},
+          {"incarnation", v.incarnation},
+          {"address", v.address.to_string()},
+          {"health", v.health.total},
+          {"health_detail",
+           {{"network", v.health.network},
+            {"uptime", v.health.uptime},
+            {"resources", v.health.resources},
+            {"trust", v.health.trust}}},
+          {"last_seen", v.last_ack ? json((now - *v.last_ack).ms()) : json(nullptr)},
+          {"state_since_ms", (now - v.since).ms()},
+          {"rtt_ms", v.rtt ? json(v.rtt->ms()) : json(nullptr)},
+          {"resources", resources}};
+}
+
+// GET nodes/discover: every member this node knows (not itself), by id.
+HttpResponse get_nodes(ApiContext& ctx, const HttpRequest& req) {
+  auto body = ctx.runner.with_node([&](node::Node& n, Instant now) -> std::optional<json> {
+    const membership::Membership* m = n.membership();
+    if (m == nullptr) return std::nullopt;
+    json nodes = json::array();
+    for (const auto& v : m->members(now)) nodes.push_back(member_json(v, now));
+    return json{{"self",
+                 {{"node_id", ctx.node_id},
+                  {"state", "alive"},
+                  {"incarnation", m->incarnation()},
+                  {"address", ctx.advertise},
+                  {"awareness", m->awareness()}}},
+                {"nodes", std::move(nodes)}};
+  });
+  if (!body) return membership_off(req);
+  return json_reply(req, *body);
+}
+
+// POST nodes/register {"address": "ip:port"}: join the mesh through that node.
+HttpResponse register_node(ApiContext& ctx, const HttpRequest& req) {
+  auto body = json::parse(req.body(), nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded())
+    return json_error(400, "bad_json", "request body is not valid JSON", req.version());
+  if (!body.is_object())
+    return json_error(400, "bad_request", "request body must be a JSON object", req.version());
+  constexpr std::string_view kAddressHelp =
+      "'address' must be \"ip:port\" of a node's mesh port, e.g. \"10.0.0.2:9900\"";
+  if (!body.contains("address") || !body["address"].is_string())
+    return json_error(400, "bad_field", kAddressHelp, req.version());
+  auto address = Endpoint::parse(body["address"].get<std::string>());
+  if (!address || address->port == 0 || is_unspecified(*address))
+    return json_error(400, "bad_field", kAddressHelp, req.version());
+  const bool joined = ctx.runner.with_node([&](node::Node& n, Instant now) {
+    if (n.membership() == nullptr) return false;
+    n.join(now, {*address});
+    return true;
+  });
+  if (!joined) return membership_off(req);
+  return json_reply(req, {{"address", address->to_string()}, {"status", "joining"}}, http::status::accepted);
+}
+
+// GET nodes/bootstrap[?limit=K]: alive members ranked as bootstrap nodes
+// (discovery/bootstrap_rank.hpp); with a limit, picked for diversity.
+HttpResponse get_bootstrap(ApiContext& ctx, const HttpRequest& req) {
+  std::optional<std::size_t> limit;
+  if (auto l = query_param(req.target(), "limit")) {
+    std::size_t k = 0;
+    auto [end, ec] = std::from_chars(l->data(), l->data() + l->size(), k);
+    if (ec != std::errc{} || end != l->data() + l->size() || k == 0) {
+      return json_error(400, "bad_query", "'limit' must be a positive whole number", req.version());
+    }
+    limit = k;
+  }
+  auto candidates = ctx.runner.with_node([&](node::Node& n, Instant now) {
+    std::optional<std::vector<discovery::Candidate>> out;
+    const membership::Membership* m = n.membership();
+    if (m == nullptr) return out;
+    out.emplace();
+    for (const auto& v : m->members(now)) {
+      if (v.state != membership::State::alive) continue;
+      out->push_back(discovery::Candidate{.id = v.id,
+                                          .address = v.address,
+                                          .rtt = v.rtt,
+                                          .uptime = v.health.uptime,
+                                          .health = v.health.total});
+    }
+    return out;
+  });
+  if (!candidates) return membership_off(req);
+  const auto ranked = limit ? discovery::pick_diverse(*candidates, *limit) : discovery::rank(*candidates);
+  json out = json::array();
+  for (const auto& r : ranked) {
+    const auto& c = r.candidate;
+    out.push_back({{"node_id", c.id.to_string()},
+                   {"address", c.address.to_string()},
+                   {"score", r.score},
+                   {"rtt_ms", c.rtt ? json(c.rtt->ms()) : json(nullptr)},
+                   {"uptime", c.uptime},
+                   {"health", c.health},
+                   {"region", c.region}});
+  }
+  return json_reply(req, {{"candidates", out}});
+}
+
+HttpResponse get_recent_events(ApiContext& ctx, const HttpRequest& req) {
+  std::uint64_t after = 0;
+  if (auto a = query_param(req.target(), "after")) {
+    auto [end, ec] = std::from_chars(a->data(), a->data() + a->size(), after);
+    if (ec != std::errc{} || end != a->data() + a->size()) {
+      return json_error(400, "bad_query", "'after' must be an event seq number", req.version());
+    }
+  }
+  return json_reply(req, {{"events", ctx.events.recent(after)}, {"last_seq", ctx.events.last_seq()}});
 }
 
 HttpResponse post_message(ApiContext& ctx, const HttpRequest& req) {
@@ -137,8 +274,54 @@ HttpResponse get_messages(ApiContext& ctx, const HttpRequest& req) {
   return json_reply(req, out);
 }
 
+json membership_stats_json(const membership::Membership* m, Instant now) {
+  if (m == nullptr) return nullptr;
+  const auto& c = m->counters();
+  std::map<std::string, std::size_t> members{{"alive", 0}, {"suspect", 0}, {"dead", 0}, {"left", 0}};
+  for (const auto& v : m->members(now)) members[std::string(membership::name(v.state))] += 1;
+  return {{"incarnation", m->incarnation()},
+          {"awareness", m->awareness()},
+          {"members", members},
+          {"dropped",
+           {{"malformed", c.malformed},
+            {"bad_signature", c.bad_signature},
+            {"key_mismatch", c.key_mismatch},
+            {"unknown_declarer", c.unknown_declarer},
+            {"stale", c.stale},
+            {"wrong_target", c.wrong_target},
+            {"unexpected_ack", c.unexpected_ack},
+            {"sync_refused", c.sync_refused},
+            {"table_full", c.table_full}}},
+          {"duplicate", c.duplicate},
+          {"packets_in", c.packets_in},
+          {"packets_out", c.packets_out},
+          {"bytes_in", c.bytes_in},
+          {"bytes_out", c.bytes_out},
+          {"probes", c.probes},
+          {"probe_failures", c.probe_failures},
+          {"indirect_probes", c.indirect_probes},
+          {"refutations", c.refutations},
+          {"suspicions", c.suspicions},
+          {"deaths_declared", c.deaths_declared}};
+}
+
+json discovery_stats_json(const LanDiscoveryRunner* lan) {
+  if (lan == nullptr) return nullptr;
+  const auto& c = lan->core().counters();
+  json dropped = json::object();
+  for (std::size_t i = 0; i < c.dropped.size(); ++i) {
+    dropped[std::string(discovery::name(static_cast<discovery::BeaconDrop>(i)))] = c.dropped[i];
+  }
+  return {{"port", lan->socket().port()},
+          {"peers", lan->core().size()},
+          {"beacons_received", c.received},
+          {"beacons_sent", c.sent},
+          {"send_errors", lan->socket().send_errors()},
+          {"dropped", dropped}};
+}
+
 json stats_json(ApiContext& ctx) {
-  return ctx.runner.with_node([&](node::Node& n, Instant) {
+  return ctx.runner.with_node([&](node::Node& n, Instant now) {
     const node::Counters& c = n.counters();
     json dropped = json::object();
     for (std::size_t i = 0; i < c.rx_dropped.size(); ++i) {
@@ -159,7 +342,9 @@ json stats_json(ApiContext& ctx) {
                 {"messages_failed", c.messages_failed},
                 {"outbox", n.outbox_size()},
                 {"inbox", ctx.inbox.size()},
-                {"tx_errors", ctx.runner.send_errors()}};
+                {"tx_errors", ctx.runner.send_errors()},
+                {"membership", membership_stats_json(n.membership(), now)},
+                {"discovery", discovery_stats_json(ctx.lan)}};
   });
 }
 
@@ -203,15 +388,32 @@ HttpResponse handle_api(ApiContext& ctx, const HttpRequest& req) {
     if (auto r = only(http::verb::get)) return *r;
     return json_reply(req, stats_json(ctx));
   }
+  if (route == "nodes/discover") {
+    if (auto r = only(http::verb::get)) return *r;
+    return get_nodes(ctx, req);
+  }
+  if (route == "nodes/register") {
+    if (auto r = only(http::verb::post)) return *r;
+    return register_node(ctx, req);
+  }
+  if (route == "nodes/bootstrap") {
+    if (auto r = only(http::verb::get)) return *r;
+    return get_bootstrap(ctx, req);
+  }
+  if (route == "events/recent") {
+    if (auto r = only(http::verb::get)) return *r;
+    return get_recent_events(ctx, req);
+  }
   if (route == "status") {
     if (auto r = only(http::verb::get)) return *r;
     const Duration uptime = runtime::monotonic_now() - ctx.started_at;
     const auto peers = peers_json(ctx);
     std::size_t connected = 0;
-    for (const auto& p : peers) connected += p["state"] == "connected" ? 1 : 0;
+    for (const auto& p : peers) connected += p["session"] == "connected" ? 1 : 0;
     return json_reply(req, {{"node_id", ctx.node_id},
                             {"version", HYPHAE_VERSION},
                             {"listen", ctx.listen},
+                            {"advertise", ctx.advertise},
                             {"uptime_s", uptime.seconds()},
                             {"peers_connected", connected}});
   }

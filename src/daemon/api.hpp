@@ -8,10 +8,13 @@
 #include <functional>
 #include <string>
 
+#include "daemon/event_log.hpp"
 #include "daemon/inbox.hpp"
 #include "runtime/node_runner.hpp"
 
 namespace hyphae::daemon {
+
+class LanDiscoveryRunner;
 
 using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
 using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
@@ -23,6 +26,9 @@ struct ApiContext {
   std::string listen;
   std::string api_token;  // empty: no token required (loopback only)
   Instant started_at;
+  EventLog& events;
+  std::string advertise;                    // where other nodes reach this one
+  const LanDiscoveryRunner* lan = nullptr;  // null: LAN discovery off
 };
 
 HttpResponse handle_api(ApiContext& ctx, const HttpRequest& request);

@@ -1,8 +1,12 @@
 #include "daemon/config.hpp"
 
 #include <fmt/format.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <toml++/toml.h>
 
+#include <charconv>
 #include <cstring>
 #include <fstream>
 #include <set>
@@ -36,6 +40,157 @@ Result<std::string, std::string> string_value(const std::filesystem::path& file,
   return s->get();
 }
 
+Result<bool, std::string> bool_value(const std::filesystem::path& file, const toml::node& node,
+                                     std::string_view key) {
+  const auto* b = node.as_boolean();
+  if (b == nullptr) return fail(fmt::format("{}: {} must be true or false", where(file, node), key));
+  return b->get();
+}
+
+// An integer in [lo, hi].
+Result<std::int64_t, std::string> int_value(const std::filesystem::path& file, const toml::node& node,
+                                            std::string_view key, std::int64_t lo, std::int64_t hi) {
+  const auto* i = node.as_integer();
+  if (i == nullptr || i->get() < lo || i->get() > hi) {
+    return fail(fmt::format("{}: {} must be a whole number from {} to {}", where(file, node), key, lo, hi));
+  }
+  return i->get();
+}
+
+// A number (integer or float) in [lo, hi].
+Result<double, std::string> number_value(const std::filesystem::path& file, const toml::node& node,
+                                         std::string_view key, double lo, double hi) {
+  std::optional<double> v;
+  if (const auto* i = node.as_integer()) v = static_cast<double>(i->get());
+  if (const auto* f = node.as_floating_point()) v = f->get();
+  if (!v || !(*v >= lo && *v <= hi)) {
+    return fail(fmt::format("{}: {} must be a number from {} to {}", where(file, node), key, lo, hi));
+  }
+  return *v;
+}
+
+std::string duration_text(Duration d) {
+  if (d.ns % seconds(60).ns == 0) return fmt::format("{}m", d.ns / seconds(60).ns);
+  if (d.ns % seconds(1).ns == 0) return fmt::format("{}s", d.ns / seconds(1).ns);
+  return fmt::format("{}ms", d.ns / milliseconds(1).ns);
+}
+
+// A duration string in [lo, hi].
+Result<Duration, std::string> duration_value(const std::filesystem::path& file, const toml::node& node,
+                                             std::string_view key, Duration lo, Duration hi) {
+  const auto* s = node.as_string();
+  auto d = s == nullptr ? std::nullopt : parse_duration(s->get());
+  if (!d) {
+    return fail(fmt::format("{}: {} must be a duration string such as \"500ms\", \"5s\" or \"2m\"",
+                            where(file, node), key));
+  }
+  if (*d < lo || *d > hi) {
+    return fail(fmt::format("{}: {} = \"{}\" is out of range; use {} to {}", where(file, node), key, s->get(),
+                            duration_text(lo), duration_text(hi)));
+  }
+  return *d;
+}
+
+Result<std::vector<Endpoint>, std::string> endpoint_list(const std::filesystem::path& file,
+                                                         const toml::node& node, std::string_view key) {
+  const auto* arr = node.as_array();
+  if (arr == nullptr) {
+    return fail(fmt::format("{}: {} must be an array of \"host:port\"", where(file, node), key));
+  }
+  std::vector<Endpoint> out;
+  for (const auto& item : *arr) {
+    auto v = endpoint_value(file, item, fmt::format("{}[]", key));
+    if (!v) return fail(v.error());
+    out.push_back(*v);
+  }
+  return out;
+}
+
+const toml::table* table_value(const std::filesystem::path& file, const toml::node& node,
+                               std::string_view key, std::string& error) {
+  const auto* t = node.as_table();
+  if (t == nullptr) error = fmt::format("{}: {} must be a table ([{}])", where(file, node), key, key);
+  return t;
+}
+
+Result<void, std::string> parse_membership(const std::filesystem::path& file, const toml::table& table,
+                                           Config& cfg) {
+  auto& m = cfg.membership;
+  for (const auto& [key, node] : table) {
+    const std::string k(key.str());
+    const std::string full = "membership." + k;
+    if (k == "enabled") {
+      auto v = bool_value(file, node, full);
+      if (!v) return fail(v.error());
+      cfg.membership_enabled = *v;
+    } else if (k == "probe_interval") {
+      auto v = duration_value(file, node, full, milliseconds(100), seconds(60));
+      if (!v) return fail(v.error());
+      m.probe_interval = *v;
+    } else if (k == "probe_timeout") {
+      auto v = duration_value(file, node, full, milliseconds(10), seconds(30));
+      if (!v) return fail(v.error());
+      m.probe_timeout = *v;
+    } else if (k == "indirect_probes") {
+      auto v = int_value(file, node, full, 0, 16);
+      if (!v) return fail(v.error());
+      m.indirect_probes = static_cast<std::size_t>(*v);
+    } else if (k == "suspicion_mult") {
+      auto v = number_value(file, node, full, 1, 100);
+      if (!v) return fail(v.error());
+      m.suspicion_mult = *v;
+    } else if (k == "lifeguard") {
+      auto v = bool_value(file, node, full);
+      if (!v) return fail(v.error());
+      m.lifeguard = *v;
+    } else {
+      return fail(fmt::format("{}: unknown key '{}'", where(file, node), full));
+    }
+  }
+  if (m.probe_timeout >= m.probe_interval) {
+    const auto* node = table.get("probe_timeout");
+    if (node == nullptr) node = table.get("probe_interval");
+    return fail(fmt::format("{}: membership.probe_timeout ({}) must be shorter than probe_interval ({})",
+                            where(file, *node), duration_text(m.probe_timeout),
+                            duration_text(m.probe_interval)));
+  }
+  return {};
+}
+
+Result<void, std::string> parse_discovery(const std::filesystem::path& file, const toml::table& table,
+                                          DiscoverySettings& d) {
+  for (const auto& [key, node] : table) {
+    const std::string k(key.str());
+    const std::string full = "discovery." + k;
+    if (k == "enabled") {
+      auto v = bool_value(file, node, full);
+      if (!v) return fail(v.error());
+      d.enabled = *v;
+    } else if (k == "port") {
+      auto v = int_value(file, node, full, 1, 65535);
+      if (!v) return fail(v.error());
+      d.port = static_cast<std::uint16_t>(*v);
+    } else if (k == "interval") {
+      auto v = duration_value(file, node, full, milliseconds(100), seconds(600));
+      if (!v) return fail(v.error());
+      d.interval = *v;
+    } else if (k == "expiry") {
+      auto v = duration_value(file, node, full, seconds(1), seconds(3600));
+      if (!v) return fail(v.error());
+      d.expiry = *v;
+    } else {
+      return fail(fmt::format("{}: unknown key '{}'", where(file, node), full));
+    }
+  }
+  if (d.expiry <= d.interval) {
+    const auto* node = table.get("expiry");
+    if (node == nullptr) node = table.get("interval");
+    return fail(fmt::format("{}: discovery.expiry ({}) must be longer than discovery.interval ({})",
+                            where(file, *node), duration_text(d.expiry), duration_text(d.interval)));
+  }
+  return {};
+}
+
 std::filesystem::path relative_to(const std::filesystem::path& file, const std::string& p) {
   std::filesystem::path path(p);
   if (path.is_absolute() || !file.has_parent_path()) return path;
@@ -48,6 +203,60 @@ bool is_loopback(const Endpoint& e) {
   if (e.is_v4()) return e.ip[12] == 127;
   static constexpr std::array<std::uint8_t, 16> kV6Loopback{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
   return e.ip == kV6Loopback;
+}
+
+bool is_unspecified(const Endpoint& e) {
+  if (e.is_v4()) return e.ip[12] == 0 && e.ip[13] == 0 && e.ip[14] == 0 && e.ip[15] == 0;
+  return e.ip == std::array<std::uint8_t, 16>{};
+}
+
+std::optional<Duration> parse_duration(std::string_view text) {
+  std::int64_t n = 0;
+  const char* end = text.data() + text.size();
+  auto [p, ec] = std::from_chars(text.data(), end, n);
+  if (ec != std::errc{} || p == text.data() || n < 0) return std::nullopt;
+  const std::string_view unit(p, static_cast<std::size_t>(end - p));
+  constexpr std::int64_t kMax = std::int64_t{1} << 40;  // no overflow below; far beyond any valid range
+  if (n > kMax) return std::nullopt;
+  if (unit == "ms") return milliseconds(n);
+  if (unit == "s") return seconds(n);
+  if (unit == "m") return seconds(n * 60);
+  return std::nullopt;
+}
+
+Endpoint resolve_advertise(const Config& config, std::uint16_t port,
+                           const std::vector<Endpoint>& interface_addresses) {
+  if (config.advertise) return *config.advertise;
+  Endpoint e = config.listen;
+  e.port = port;
+  if (!is_unspecified(e)) return e;
+  for (const auto& a : interface_addresses) {
+    if (a.is_v4() && !is_loopback(a) && !is_unspecified(a)) return Endpoint{.ip = a.ip, .port = port};
+  }
+  return Endpoint::v4(0x7f000001, port);
+}
+
+std::vector<Endpoint> interface_addresses() {
+  std::vector<Endpoint> v4, v6;
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return {};
+  for (const ifaddrs* i = list; i != nullptr; i = i->ifa_next) {
+    if (i->ifa_addr == nullptr) continue;
+    if (i->ifa_addr->sa_family == AF_INET) {
+      sockaddr_in sin{};
+      std::memcpy(&sin, i->ifa_addr, sizeof sin);
+      v4.push_back(Endpoint::v4(ntohl(sin.sin_addr.s_addr), 0));
+    } else if (i->ifa_addr->sa_family == AF_INET6) {
+      sockaddr_in6 sin6{};
+      std::memcpy(&sin6, i->ifa_addr, sizeof sin6);
+      Endpoint e;
+      std::memcpy(e.ip.data(), sin6.sin6_addr.s6_addr, 16);
+      v6.push_back(e);
+    }
+  }
+  ::freeifaddrs(list);
+  v4.insert(v4.end(), v6.begin(), v6.end());
+  return v4;
 }
 
 Result<Config, std::string> parse_config(std::string_view text, const std::filesystem::path& file) {
@@ -75,15 +284,28 @@ Result<Config, std::string> parse_config(std::string_view text, const std::files
       auto v = endpoint_value(file, node, k);
       if (!v) return fail(v.error());
       (k == "listen" ? cfg.listen : cfg.api) = *v;
-    } else if (k == "peers") {
-      const auto* arr = node.as_array();
-      if (arr == nullptr)
-        return fail(fmt::format("{}: peers must be an array of \"host:port\"", where(file, node)));
-      for (const auto& item : *arr) {
-        auto v = endpoint_value(file, item, "peers[]");
-        if (!v) return fail(v.error());
-        cfg.peers.push_back(*v);
+    } else if (k == "peers" || k == "bootstrap") {
+      auto v = endpoint_list(file, node, k);
+      if (!v) return fail(v.error());
+      (k == "peers" ? cfg.peers : cfg.bootstrap) = *v;
+    } else if (k == "advertise") {
+      auto v = endpoint_value(file, node, k);
+      if (!v) return fail(v.error());
+      if (is_unspecified(*v) || v->port == 0) {
+        return fail(fmt::format("{}: advertise = \"{}\" must name one address and port others can reach",
+                                where(file, node), v->to_string()));
       }
+      cfg.advertise = *v;
+    } else if (k == "target_degree") {
+      auto v = int_value(file, node, k, 0, 1024);
+      if (!v) return fail(v.error());
+      cfg.target_degree = static_cast<std::size_t>(*v);
+    } else if (k == "membership" || k == "discovery") {
+      std::string error;
+      const auto* t = table_value(file, node, k, error);
+      if (t == nullptr) return fail(error);
+      auto r = k == "membership" ? parse_membership(file, *t, cfg) : parse_discovery(file, *t, cfg.discovery);
+      if (!r) return fail(r.error());
     } else if (k == "network_psk") {
       auto v = string_value(file, node, k);
       if (!v) return fail(v.error());

@@ -2,6 +2,7 @@
 // the CLI prints it and exits with status 2.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -9,19 +10,37 @@
 
 #include "base/endpoint.hpp"
 #include "base/result.hpp"
+#include "base/time.hpp"
 #include "link/session.hpp"
+#include "membership/membership.hpp"
 
 namespace hyphae::daemon {
+
+// [discovery]: LAN beacons (DESIGN.md §2 discovery/).
+struct DiscoverySettings {
+  bool enabled = true;
+  std::uint16_t port = 9999;
+  Duration interval = seconds(5);
+  Duration expiry = seconds(60);
+};
 
 struct Config {
   std::filesystem::path identity = "node.key";  // relative paths are relative to the config file
   Endpoint listen = *Endpoint::parse("[::]:9900");
   Endpoint api = *Endpoint::parse("127.0.0.1:9901");
-  std::vector<Endpoint> peers;
+  std::vector<Endpoint> peers;        // static dial targets: a Noise session is kept up with each
+  std::vector<Endpoint> bootstrap;    // membership seeds: joined at start
+  std::optional<Endpoint> advertise;  // unset: resolve_advertise() picks one
+  std::size_t target_degree = 8;
   std::filesystem::path data_dir = "state";
   std::optional<link::NetworkPsk> network_psk;
   std::string api_token;  // required when `api` is not a loopback address
   std::string log_level = "warn";
+  // [membership]
+  bool membership_enabled = true;
+  membership::MembershipConfig membership;
+  // [discovery]
+  DiscoverySettings discovery;
   // Not in the file: where it came from, for messages.
   std::filesystem::path source;
 };
@@ -31,5 +50,18 @@ struct Config {
 Result<Config, std::string> parse_config(std::string_view text, const std::filesystem::path& source_name);
 Result<Config, std::string> load_config(const std::filesystem::path& file);
 bool is_loopback(const Endpoint& e);
+bool is_unspecified(const Endpoint& e);
+
+// "250ms", "1s", "2m" (a whole number and a unit).
+std::optional<Duration> parse_duration(std::string_view text);
+
+// Where other nodes reach this one: `advertise` if set; else the listen
+// address if it names one IP; else (listen is 0.0.0.0 or ::) the first
+// non-loopback IPv4 address in `interface_addresses`, else 127.0.0.1. The
+// port is `port` (the bound mesh port) unless `advertise` names one.
+Endpoint resolve_advertise(const Config& config, std::uint16_t port,
+                           const std::vector<Endpoint>& interface_addresses);
+// The machine's interface addresses (getifaddrs), IPv4 first in interface order.
+std::vector<Endpoint> interface_addresses();
 
 }  // namespace hyphae::daemon

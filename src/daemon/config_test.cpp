@@ -47,12 +47,117 @@ TEST(Config, ErrorsNameFileAndLine) {
       {"\napi = \"0.0.0.0:9901\"\n", "n.toml:2: api = \"0.0.0.0:9901\" is not loopback"},
       {"listen = [\n", "n.toml:"},  // TOML syntax error
       {"log_level = \"loud\"\n", "n.toml:1: log_level must be one of"},
+      {"\nbootstrap = [\"1.2.3.4\"]\n", "n.toml:2: bootstrap[] = \"1.2.3.4\" is not an address"},
+      {"advertise = \"0.0.0.0:9900\"\n", "n.toml:1: advertise = \"0.0.0.0:9900\" must name one address"},
+      {"target_degree = -1\n", "n.toml:1: target_degree must be a whole number from 0 to 1024"},
+      {"membership = 1\n", "n.toml:1: membership must be a table"},
+      {"[membership]\nprobe_intervall = \"1s\"\n", "n.toml:2: unknown key 'membership.probe_intervall'"},
+      {"[membership]\nprobe_interval = \"1 s\"\n", "n.toml:2: membership.probe_interval must be a duration"},
+      {"[membership]\nprobe_interval = 1000\n", "n.toml:2: membership.probe_interval must be a duration"},
+      {"[membership]\n\nprobe_interval = \"2h\"\n", "n.toml:3: membership.probe_interval must be a duration"},
+      {"[membership]\nprobe_interval = \"5m\"\n",
+       "n.toml:2: membership.probe_interval = \"5m\" is out of range"},
+      {"[membership]\nprobe_timeout = \"2s\"\n", "n.toml:2: membership.probe_timeout (2s) must be shorter"},
+      {"[membership]\nindirect_probes = 17\n", "n.toml:2: membership.indirect_probes must be a whole number"},
+      {"[membership]\nsuspicion_mult = 0.5\n", "n.toml:2: membership.suspicion_mult must be a number"},
+      {"[membership]\nlifeguard = \"yes\"\n", "n.toml:2: membership.lifeguard must be true or false"},
+      {"[membership]\nenabled = 1\n", "n.toml:2: membership.enabled must be true or false"},
+      {"[discovery]\nport = 0\n", "n.toml:2: discovery.port must be a whole number from 1 to 65535"},
+      {"[discovery]\nport = 70000\n", "n.toml:2: discovery.port must be a whole number"},
+      {"[discovery]\ninterval = \"10ms\"\n", "n.toml:2: discovery.interval = \"10ms\" is out of range"},
+      {"[discovery]\nexpiry = \"3s\"\n", "n.toml:2: discovery.expiry (3s) must be longer"},
+      {"[discovery]\nbeacons = true\n", "n.toml:2: unknown key 'discovery.beacons'"},
   };
   for (const auto& bad : cases) {
     auto c = parse_config(bad.text, "n.toml");
     ASSERT_FALSE(c) << bad.text;
     EXPECT_NE(c.error().find(bad.expected), std::string::npos) << "got: " << c.error();
   }
+}
+
+TEST(Config, MembershipAndDiscoveryDefaults) {
+  auto c = parse_config("", "n.toml");
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(c->bootstrap.empty());
+  EXPECT_FALSE(c->advertise.has_value());
+  EXPECT_EQ(c->target_degree, 8u);
+  EXPECT_TRUE(c->membership_enabled);
+  EXPECT_EQ(c->membership.probe_interval, seconds(1));
+  EXPECT_EQ(c->membership.probe_timeout, milliseconds(500));
+  EXPECT_EQ(c->membership.indirect_probes, 3u);
+  EXPECT_EQ(c->membership.suspicion_mult, 4.0);
+  EXPECT_TRUE(c->membership.lifeguard);
+  EXPECT_TRUE(c->discovery.enabled);
+  EXPECT_EQ(c->discovery.port, 9999);
+  EXPECT_EQ(c->discovery.interval, seconds(5));
+  EXPECT_EQ(c->discovery.expiry, seconds(60));
+}
+
+TEST(Config, ParsesMembershipAndDiscovery) {
+  auto c = parse_config(R"(bootstrap = ["10.0.0.1:9900", "[fd00::1]:9900"]
+advertise = "192.0.2.7:9900"
+target_degree = 4
+
+[membership]
+enabled = true
+probe_interval = "2s"
+probe_timeout = "250ms"
+indirect_probes = 2
+suspicion_mult = 5
+lifeguard = false
+
+[discovery]
+enabled = false
+port = 9998
+interval = "1s"
+expiry = "1m"
+)",
+                        "n.toml");
+  ASSERT_TRUE(c) << c.error();
+  ASSERT_EQ(c->bootstrap.size(), 2u);
+  EXPECT_EQ(c->bootstrap[1].to_string(), "[fd00::1]:9900");
+  EXPECT_EQ(c->advertise->to_string(), "192.0.2.7:9900");
+  EXPECT_EQ(c->target_degree, 4u);
+  EXPECT_EQ(c->membership.probe_interval, seconds(2));
+  EXPECT_EQ(c->membership.probe_timeout, milliseconds(250));
+  EXPECT_EQ(c->membership.indirect_probes, 2u);
+  EXPECT_EQ(c->membership.suspicion_mult, 5.0);
+  EXPECT_FALSE(c->membership.lifeguard);
+  EXPECT_FALSE(c->discovery.enabled);
+  EXPECT_EQ(c->discovery.port, 9998);
+  EXPECT_EQ(c->discovery.interval, seconds(1));
+  EXPECT_EQ(c->discovery.expiry, seconds(60));
+}
+
+TEST(Config, MembershipCanBeTurnedOff) {
+  auto c = parse_config("[membership]\nenabled = false\n", "n.toml");
+  ASSERT_TRUE(c) << c.error();
+  EXPECT_FALSE(c->membership_enabled);
+}
+
+TEST(Config, Durations) {
+  EXPECT_EQ(parse_duration("500ms"), milliseconds(500));
+  EXPECT_EQ(parse_duration("1s"), seconds(1));
+  EXPECT_EQ(parse_duration("2m"), seconds(120));
+  EXPECT_EQ(parse_duration("0s"), seconds(0));
+  for (const char* bad : {"", "s", "1", "1.5s", "-1s", "1 s", "1h", "1sec", "99999999999999999999s"}) {
+    EXPECT_FALSE(parse_duration(bad).has_value()) << bad;
+  }
+}
+
+TEST(Config, AdvertiseDefaults) {
+  const std::vector<Endpoint> ifaces{*Endpoint::parse("127.0.0.1:0"), *Endpoint::parse("[::1]:0"),
+                                     *Endpoint::parse("10.1.2.3:0"), *Endpoint::parse("10.9.9.9:0")};
+  Config c;
+  c.listen = *Endpoint::parse("192.0.2.1:9900");
+  EXPECT_EQ(resolve_advertise(c, 9900, ifaces).to_string(), "192.0.2.1:9900");
+  c.listen = *Endpoint::parse("0.0.0.0:0");
+  EXPECT_EQ(resolve_advertise(c, 4242, ifaces).to_string(), "10.1.2.3:4242");  // the bound port
+  c.listen = *Endpoint::parse("[::]:9900");
+  EXPECT_EQ(resolve_advertise(c, 9900, ifaces).to_string(), "10.1.2.3:9900");
+  EXPECT_EQ(resolve_advertise(c, 9900, {*Endpoint::parse("127.0.0.1:0")}).to_string(), "127.0.0.1:9900");
+  c.advertise = *Endpoint::parse("198.51.100.1:7000");
+  EXPECT_EQ(resolve_advertise(c, 9900, ifaces).to_string(), "198.51.100.1:7000");
 }
 
 TEST(Config, NonLoopbackApiIsAllowedWithAToken) {

@@ -6,12 +6,20 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <cmath>
+#include <functional>
+#include <optional>
 
 #include "base/rng.hpp"
 #include "daemon/api.hpp"
+#include "daemon/event_log.hpp"
 #include "daemon/http_server.hpp"
 #include "daemon/inbox.hpp"
+#include "daemon/lan_discovery_runner.hpp"
+#include "daemon/membership_store.hpp"
+#include "daemon/process_stats.hpp"
 #include "runtime/asio_endpoint.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/key_file.hpp"
@@ -30,6 +38,12 @@ std::string utc_now_rfc3339() {
                      ms);
 }
 
+std::int64_t unix_ms_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 std::uint64_t seed_from_os() {
   std::uint64_t seed = 0;
   randombytes_buf(&seed, sizeof seed);
@@ -38,7 +52,7 @@ std::uint64_t seed_from_os() {
 
 // What the daemon does with each node event: received messages go to the
 // inbox journal (fsync'd before the runner sends their acks); the rest is logged.
-void handle_event(Inbox& inbox, const node::NodeEvent& event) {
+void handle_event(Inbox& inbox, EventLog& log, const node::NodeEvent& event) {
   std::visit(
       [&](const auto& e) {
         using E = std::decay_t<decltype(e)>;
@@ -59,10 +73,91 @@ void handle_event(Inbox& inbox, const node::NodeEvent& event) {
           spdlog::debug("message acked id={:016x} latency_ms={:.3f}", e.id, e.latency.ms());
         } else if constexpr (std::is_same_v<E, node::MessageFailed>) {
           spdlog::warn("message failed id={:016x} to={} reason={}", e.id, e.to.to_string(), e.reason);
+        } else if constexpr (std::is_same_v<E, membership::MemberEvent>) {
+          const std::string_view type = membership::name(e.kind);
+          spdlog::info("{} node_id={} address={} incarnation={}", type, e.id.to_string(),
+                       e.address.to_string(), e.incarnation);
+          log.add(LoggedEvent{.time = utc_now_rfc3339(),
+                              .type = std::string(type),
+                              .node_id = e.id.to_string(),
+                              .address = e.address.to_string(),
+                              .incarnation = e.incarnation});
         }
       },
       event);
 }
+
+// Calls `f` every `period` on the io_context until stop().
+class Periodic {
+ public:
+  Periodic(asio::io_context& io, Duration period, std::function<void()> f)
+      : timer_(io), period_(period), f_(std::move(f)) {}
+  void start() { arm(); }
+  void stop() {
+    stopped_ = true;
+    timer_.cancel();
+  }
+
+ private:
+  void arm() {
+    timer_.expires_after(std::chrono::nanoseconds(period_.ns));
+    timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec || stopped_) return;
+      f_();
+      arm();
+    });
+  }
+  asio::steady_timer timer_;
+  Duration period_;
+  std::function<void()> f_;
+  bool stopped_ = false;
+};
+
+// membership.json: the incarnation and the members this node knows, written
+// when the incarnation changes, after membership events (at most once per
+// tick) and every kSaveEvery.
+class MembershipPersistence {
+ public:
+  static constexpr Duration kSaveEvery = seconds(10);
+
+  MembershipPersistence(std::filesystem::path file, MembershipState state)
+      : file_(std::move(file)), state_(std::move(state)) {}
+
+  const MembershipState& state() const { return state_; }
+
+  Result<void, std::string> save_now() {
+    auto r = save_membership_state(file_, state_);
+    if (r) saved_incarnation_ = state_.incarnation;
+    return r;
+  }
+
+  // Called every second; saves if due. `event_seq` is the event log's last
+  // seq: a new member event (discovered, failed, ...) changes the peer list.
+  void tick(const membership::Membership& m, Instant now, std::uint64_t event_seq, bool force = false) {
+    const bool changed = m.incarnation() != saved_incarnation_ || event_seq != saved_event_seq_;
+    if (!force && !changed && now - last_save_ < kSaveEvery) return;
+    last_save_ = now;
+    saved_event_seq_ = event_seq;
+    state_.incarnation = m.incarnation();
+    const std::int64_t wall = unix_ms_now();
+    std::vector<KnownPeer> fresh;
+    for (const auto& v : m.members(now)) {
+      KnownPeer k{
+          .node_id = v.id.to_string(), .address = v.address, .state = std::string(membership::name(v.state))};
+      if (v.last_ack) k.last_seen_ms = wall - static_cast<std::int64_t>((now - *v.last_ack).ms());
+      fresh.push_back(std::move(k));
+    }
+    state_.peers = merge_known_peers(state_.peers, std::move(fresh));
+    if (auto r = save_now(); !r) spdlog::error("cannot save membership state: {}", r.error());
+  }
+
+ private:
+  std::filesystem::path file_;
+  MembershipState state_;
+  std::optional<std::uint64_t> saved_incarnation_;
+  std::uint64_t saved_event_seq_ = 0;
+  Instant last_save_;
+};
 
 }  // namespace
 
@@ -79,6 +174,28 @@ int run_daemon(const Config& config) {
     return 1;
   }
 
+  // A restarted node must come back with a higher incarnation than any it
+  // used: the stored one plus one, on disk before anyone hears of it.
+  std::optional<MembershipPersistence> persistence;
+  if (config.membership_enabled) {
+    const auto file = config.data_dir / "membership.json";
+    auto stored = load_membership_state(file);
+    MembershipState state;
+    if (stored) {
+      state = *stored;
+      state.incarnation += 1;
+    } else {
+      // Seconds since 1970 exceed any incarnation a node counted up to by refuting.
+      state.incarnation = static_cast<std::uint64_t>(unix_ms_now() / 1000);
+      spdlog::warn("{}; starting afresh with incarnation {}", stored.error(), state.incarnation);
+    }
+    persistence.emplace(file, std::move(state));
+    if (auto r = persistence->save_now(); !r) {
+      spdlog::error("cannot save membership state: {}", r.error());
+      return 1;
+    }
+  }
+
   asio::io_context io;
   asio::ip::udp::socket socket(io);
   try {
@@ -92,11 +209,42 @@ int run_daemon(const Config& config) {
   node::NodeConfig node_config;
   node_config.mesh_port = bound.port;
   node_config.network_psk = config.network_psk;
+  const Endpoint advertise = resolve_advertise(config, bound.port, interface_addresses());
+  node_config.advertise = advertise;
+  node_config.target_degree = config.target_degree;
+  if (persistence) {
+    node_config.membership = config.membership;
+    node_config.incarnation = persistence->state().incarnation;
+  }
   const Instant started = runtime::monotonic_now();
   node::Node node(node_config, *identity, keys, Rng{seed_from_os()}, started);
 
+  EventLog event_log;
   runtime::NodeRunner runner(io, node, std::move(socket),
-                             [&](const node::NodeEvent& event) { handle_event(*inbox, event); });
+                             [&](const node::NodeEvent& event) { handle_event(*inbox, event_log, event); });
+
+  std::optional<LanDiscoveryRunner> lan;
+  if (config.discovery.enabled) {
+    try {
+      lan.emplace(
+          io,
+          discovery::LanDiscoveryConfig{.mesh_port = advertise.port,
+                                        .interval = config.discovery.interval,
+                                        .expiry = config.discovery.expiry},
+          *identity, Rng{seed_from_os()}, seed_from_os(),
+          // IPv4 only: Endpoint has no IPv6 scope id, so a peer heard
+          // from fe80:: could not be dialled, and its copy of a beacon
+          // often arrives first, making the usable IPv4 copy a duplicate.
+          runtime::BeaconSocketOptions{.port = config.discovery.port, .ipv6 = false},
+          [&](Instant, const discovery::Discovered& d) {
+            runner.with_node([&](node::Node& n, Instant now) { n.on_lan_peer(now, d.id, d.mesh_address); });
+          });
+    } catch (const boost::system::system_error& e) {
+      // Discovery is best effort: the node still joins through bootstrap and peers.
+      spdlog::warn("LAN discovery off: cannot use UDP port {}: {}", config.discovery.port,
+                   e.code().message());
+    }
+  }
 
   asio::ip::tcp::acceptor acceptor(io);
   try {
@@ -115,18 +263,51 @@ int run_daemon(const Config& config) {
                      .node_id = identity->id.to_string(),
                      .listen = bound.to_string(),
                      .api_token = config.api_token,
-                     .started_at = started};
+                     .started_at = started,
+                     .events = event_log,
+                     .advertise = advertise.to_string(),
+                     .lan = lan ? &*lan : nullptr};
   start_http_server(acceptor, [&](const HttpRequest& req) { return handle_api(api_ctx, req); });
 
   runner.start();
   runner.with_node([&](node::Node& n, Instant now) {
     for (const auto& peer : config.peers) n.dial(now, peer);
+    if (persistence) {
+      // A restarted node rejoins through the members it knew, without needing bootstrap.
+      const auto seeds = rejoin_seeds(persistence->state(), config.bootstrap);
+      if (!seeds.empty()) n.join(now, seeds);
+    }
   });
+  if (lan) lan->start();
+
+  // Once a second: our load for membership acks, and membership.json when due.
+  ProcessSampler sampler;
+  Periodic housekeeping(io, seconds(1), [&] {
+    runner.with_node([&](node::Node& n, Instant now) {
+      const ProcessSample p = sampler.sample(now);
+      std::size_t connected = 0;
+      for (const auto& peer : n.peers()) connected += peer.state == "connected" ? 1 : 0;
+      n.set_resources(membership::Resources{
+          .cpu_percent = static_cast<std::uint8_t>(std::lround(p.cpu_percent)),
+          .memory_percent = static_cast<std::uint8_t>(std::lround(p.memory_percent)),
+          .connections = static_cast<std::uint16_t>(std::min<std::size_t>(connected, 0xffff))});
+      if (persistence && n.membership() != nullptr)
+        persistence->tick(*n.membership(), now, event_log.last_seq());
+    });
+  });
+  housekeeping.start();
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int signal) {
     spdlog::info("stopping on signal {}", signal);
-    runner.with_node([](node::Node& n, Instant now) { n.close_all(now); });  // drains: the Closes go out
+    // Drains: the Closes and the membership leave go out.
+    runner.with_node([&](node::Node& n, Instant now) {
+      n.close_all(now);
+      if (persistence && n.membership() != nullptr)
+        persistence->tick(*n.membership(), now, event_log.last_seq(), /*force=*/true);
+    });
+    housekeeping.stop();
+    if (lan) lan->stop();
     runner.stop();
     boost::system::error_code ec;
     acceptor.close(ec);
@@ -136,6 +317,10 @@ int run_daemon(const Config& config) {
   // One line on stdout so scripts and people know the node is ready and who it is.
   fmt::print("hyphae node {} listening on {} (api http://{})\n", identity->id.to_string(), bound.to_string(),
              config.api.to_string());
+  spdlog::info("node started node_id={} listen={} advertise={} incarnation={} membership={} discovery={}",
+               identity->id.to_string(), bound.to_string(), advertise.to_string(),
+               persistence ? persistence->state().incarnation : 0, persistence ? "on" : "off",
+               lan ? fmt::format("udp/{}", lan->socket().port()) : std::string("off"));
   (void)std::fflush(stdout);
   io.run();
   return 0;

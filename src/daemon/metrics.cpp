@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "daemon/api.hpp"
+#include "daemon/lan_discovery_runner.hpp"
 #include "runtime/clock.hpp"
 
 namespace hyphae::daemon {
@@ -13,10 +14,71 @@ void counter(std::string& out, std::string_view name, std::string_view help, std
 void gauge(std::string& out, std::string_view name, std::string_view help, double value) {
   out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n{} {}\n", name, help, name, name, value);
 }
+
+void membership_metrics(std::string& out, const membership::Membership& m, Instant now) {
+  const auto& c = m.counters();
+  std::size_t by_state[5] = {};
+  for (const auto& v : m.members(now)) by_state[static_cast<std::size_t>(v.state)] += 1;
+  out +=
+      "# HELP hyphae_membership_members Members this node knows (not itself), by state.\n"
+      "# TYPE hyphae_membership_members gauge\n";
+  for (auto s : {membership::State::alive, membership::State::suspect, membership::State::dead,
+                 membership::State::left}) {
+    out += fmt::format("hyphae_membership_members{{state=\"{}\"}} {}\n", membership::name(s),
+                       by_state[static_cast<std::size_t>(s)]);
+  }
+  out +=
+      "# HELP hyphae_membership_dropped_total Membership packets or records dropped, by reason.\n"
+      "# TYPE hyphae_membership_dropped_total counter\n";
+  const std::pair<std::string_view, std::uint64_t> dropped[] = {{"malformed", c.malformed},
+                                                                {"bad_signature", c.bad_signature},
+                                                                {"key_mismatch", c.key_mismatch},
+                                                                {"unknown_declarer", c.unknown_declarer},
+                                                                {"stale", c.stale},
+                                                                {"wrong_target", c.wrong_target},
+                                                                {"unexpected_ack", c.unexpected_ack},
+                                                                {"sync_refused", c.sync_refused},
+                                                                {"table_full", c.table_full}};
+  for (const auto& [reason, value] : dropped) {
+    out += fmt::format("hyphae_membership_dropped_total{{reason=\"{}\"}} {}\n", reason, value);
+  }
+  counter(out, "hyphae_membership_duplicate_records_total",
+          "Records already known (normal gossip redundancy).", c.duplicate);
+  counter(out, "hyphae_membership_packets_received_total", "Membership datagrams received.", c.packets_in);
+  counter(out, "hyphae_membership_packets_sent_total", "Membership datagrams sent.", c.packets_out);
+  counter(out, "hyphae_membership_probes_total", "Direct probes sent.", c.probes);
+  counter(out, "hyphae_membership_probe_failures_total", "Probes that got no ack, direct or indirect.",
+          c.probe_failures);
+  counter(out, "hyphae_membership_indirect_probes_total", "Indirect probes requested.", c.indirect_probes);
+  counter(out, "hyphae_membership_suspicions_total", "Members this node suspected.", c.suspicions);
+  counter(out, "hyphae_membership_deaths_declared_total", "Members this node declared dead.",
+          c.deaths_declared);
+  counter(out, "hyphae_membership_refutations_total", "Suspicions of this node it refuted.", c.refutations);
+  gauge(out, "hyphae_membership_incarnation", "This node's incarnation number.",
+        static_cast<double>(m.incarnation()));
+  gauge(out, "hyphae_membership_awareness", "Lifeguard local health multiplier (0 is healthy).",
+        static_cast<double>(m.awareness()));
+}
+
+void discovery_metrics(std::string& out, const LanDiscoveryRunner& lan) {
+  const auto& c = lan.core().counters();
+  out +=
+      "# HELP hyphae_discovery_beacons_dropped_total LAN beacons dropped, by reason.\n"
+      "# TYPE hyphae_discovery_beacons_dropped_total counter\n";
+  for (std::size_t i = 0; i < c.dropped.size(); ++i) {
+    out += fmt::format("hyphae_discovery_beacons_dropped_total{{reason=\"{}\"}} {}\n",
+                       discovery::name(static_cast<discovery::BeaconDrop>(i)), c.dropped[i]);
+  }
+  counter(out, "hyphae_discovery_beacons_received_total", "LAN beacons accepted.", c.received);
+  counter(out, "hyphae_discovery_beacons_sent_total", "LAN beacons sent.", c.sent);
+  gauge(out, "hyphae_discovery_lan_peers", "Peers heard on the LAN and not expired.",
+        static_cast<double>(lan.core().size()));
+}
+
 }  // namespace
 
 std::string render_metrics(ApiContext& ctx) {
-  return ctx.runner.with_node([&](node::Node& n, Instant) {
+  return ctx.runner.with_node([&](node::Node& n, Instant now) {
     const node::Counters& c = n.counters();
     std::string out;
     out +=
@@ -47,6 +109,8 @@ std::string render_metrics(ApiContext& ctx) {
           static_cast<double>(n.outbox_size()));
     gauge(out, "hyphae_uptime_seconds", "Seconds since the daemon started.",
           (runtime::monotonic_now() - ctx.started_at).seconds());
+    if (const auto* m = n.membership()) membership_metrics(out, *m, now);
+    if (ctx.lan != nullptr) discovery_metrics(out, *ctx.lan);
     return out;
   });
 }

@@ -36,7 +36,8 @@ def wait_until(predicate, timeout=15.0, what="condition"):
 
 
 class Daemon:
-    def __init__(self, name, peers=(), psk="", workdir=None, token=""):
+    def __init__(self, name, peers=(), psk="", workdir=None, token="", bootstrap=(), discovery=False,
+                 extra="", log_level="warn"):
         self.name = name
         self.dir = workdir or tempfile.mkdtemp(prefix=f"hyphae-e2e-{name}-")
         self.mesh_port = free_port(socket.SOCK_DGRAM)
@@ -46,17 +47,27 @@ class Daemon:
         self.peers = list(peers)
         self.psk = psk
         self.token = token
+        # Membership seeds; LAN discovery is off by default here (daemons on
+        # one host would all hear each other's beacons on port 9999).
+        self.bootstrap = list(bootstrap)
+        self.discovery = discovery
+        self.extra = extra  # more TOML, appended (tables go last)
+        self.log_level = log_level
         self.proc = None
         self.node_id = None
         self.write_config()
 
     def write_config(self):
         peers = ", ".join(f'"{p}"' for p in self.peers)
+        bootstrap = ", ".join(f'"{b}"' for b in self.bootstrap)
         with open(os.path.join(self.dir, "node.toml"), "w") as f:
             f.write(
                 f'identity = "node.key"\nlisten = "{self.mesh}"\napi = "{self.api}"\n'
                 f'data_dir = "state"\npeers = [{peers}]\nnetwork_psk = "{self.psk}"\n'
-                f'api_token = "{self.token}"\n'
+                f'api_token = "{self.token}"\nlog_level = "{self.log_level}"\n'
+                f'bootstrap = [{bootstrap}]\n'
+                f'[discovery]\nenabled = {"true" if self.discovery else "false"}\n'
+                f'{self.extra}'
             )
 
     def start(self):
@@ -113,10 +124,18 @@ class Daemon:
         return result
 
     def connected_peers(self):
-        return {p["node_id"] for p in self.get("/api/mesh/peers") if p["state"] == "connected"}
+        return {p["node_id"] for p in self.get("/api/mesh/peers") if p["session"] == "connected"}
+
+    def members(self):
+        """node_id -> entry of GET nodes/discover (this node's membership view)."""
+        return {n["node_id"]: n for n in self.get("/api/mesh/nodes/discover")["nodes"]}
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
+
+    def kill(self):
+        """kill -9: no goodbye, no flush."""
+        self.stop(signal.SIGKILL)
 
     def stop(self, sig=signal.SIGTERM):
         if self.proc and self.proc.poll() is None:

@@ -33,7 +33,7 @@ def test_two_nodes():
         wait_until(lambda: b.node_id in a.connected_peers(), what="a sees b")
         wait_until(lambda: a.node_id in b.connected_peers(), what="b sees a")
         peers = json.loads(a.cli("peers", "--json").stdout)
-        assert set(peers[0]) == {"node_id", "address", "state", "rtt_ms"}, peers
+        assert set(peers[0]) == {"node_id", "address", "state", "session", "health", "rtt_ms"}, peers
         send_and_check(b, a, "hello from b", "TASK", "HIGH")
         send_and_check(a, b, "ünïcødé ✓ and \"quotes\"", "NOTIFICATION", "LOW")
         # A clean stop says goodbye: a forgets b at once, not after the 20 s session timeout.

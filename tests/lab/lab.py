@@ -573,7 +573,7 @@ class Node:
         return self.get("/api/mesh/peers")
 
     def connected(self):
-        return {p["node_id"]: p for p in self.peers_info() if p["state"] == "connected"}
+        return {p["node_id"]: p for p in self.peers_info() if p.get("session", p["state"]) == "connected"}
 
     def stats(self):
         return self.get("/api/mesh/stats")
@@ -904,7 +904,7 @@ class Lab:
         out = {}
         for name, n in self.nodes.items():
             for p in n.peers_info():
-                if p["state"] == "connected" and p["node_id"] in by_id:
+                if p.get("session", p["state"]) == "connected" and p["node_id"] in by_id:
                     out[(name, by_id[p["node_id"]])] = p["rtt_ms"]
         return out
 
