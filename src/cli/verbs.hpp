@@ -37,6 +37,7 @@ struct SimCliOptions {
   double duration_s = 0;  // 0: the scenario's default
   bool json = false;
   bool check_every_event = false;
+  bool plain_swim = false;
   bool quiet = false;  // no progress lines on stderr
 };
 void add_sim_options(CLI::App* sim, SimCliOptions& opts);

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "base/assert.hpp"
+#include "crypto/blake2b.hpp"
 #include "wire/packet.hpp"
 
 namespace hyphae::membership {
@@ -48,8 +49,9 @@ Membership::Membership(const MembershipConfig& config, const crypto::Identity& i
       rng_(rng),
       last_now_(now),
       next_seq_(static_cast<std::uint32_t>(rng_.next_u64())),
-      sync_tokens_(static_cast<double>(config.sync_replies_per_second)),
+      sync_tokens_(10 * static_cast<double>(config.sync_replies_per_second)),
       sync_tokens_at_(now) {
+  rng_.fill(cookie_key_);
   HYPHAE_ASSERT(config_.probe_interval > config_.probe_timeout);
   Member self;
   self.state = State::alive;
@@ -63,7 +65,10 @@ Membership::Membership(const MembershipConfig& config, const crypto::Identity& i
       now +
       Duration{static_cast<std::int64_t>(rng_.below(static_cast<std::uint64_t>(config_.probe_interval.ns)))};
   next_gossip_at_ = now + config_.gossip_interval;
-  next_push_pull_at_ = now + config_.push_pull_interval;
+  // Spread push-pulls too, or a mesh started at once would exchange tables in one burst.
+  next_push_pull_at_ =
+      now +
+      Duration{static_cast<std::int64_t>(rng_.unit() * static_cast<double>(config_.push_pull_interval.ns))};
   next_reap_at_ = now + kReapEvery;
   recompute_deadline();
 }
@@ -87,10 +92,16 @@ void Membership::on_packet(Instant now, Endpoint from, ByteView datagram) {
   // Records first, so a join's alive record makes its sync request answerable.
   std::optional<Sync> sync;
   for (std::size_t i = 0; i < packet->count; ++i) {
-    const Item& item = packet->items[i];
-    if (const auto* rec = std::get_if<RecordItem>(&item)) consider(now, rec->bytes);
-    if (const auto* s = std::get_if<Sync>(&item)) sync = *s;
+    if (const auto* s = std::get_if<Sync>(&packet->items[i])) sync = *s;
   }
+  // A push-pull answer is a member's whole table: old news to everyone but
+  // us, so it updates our view without being gossiped on (a mass join would
+  // otherwise re-flood every record once per joiner).
+  quiet_merge_ = sync && !sync->reply;
+  for (std::size_t i = 0; i < packet->count; ++i) {
+    if (const auto* rec = std::get_if<RecordItem>(&packet->items[i])) consider(now, rec->bytes);
+  }
+  quiet_merge_ = false;
   for (std::size_t i = 0; i < packet->count; ++i) {
     std::visit(
         [&](const auto& it) {
@@ -108,18 +119,7 @@ void Membership::on_packet(Instant now, Endpoint from, ByteView datagram) {
       j.next = now + config_.probe_interval * 2;
     }
   }
-  if (sync && sync->reply) {
-    // Answer only a member we know at exactly this address (a join proves
-    // itself with its alive record in the same datagram): a forged source
-    // cannot make us send our whole table somewhere else.
-    auto it = members_.find(packet->sender);
-    if (it == members_.end() || it->second.address != from || it->second.state == State::dead ||
-        it->second.state == State::left || !sync_allowed(now)) {
-      counters_.sync_refused += 1;
-    } else {
-      send_sync(now, from, false);
-    }
-  }
+  if (sync) answer_sync(from, datagram.size(), packet->sender, *sync, now);
   recompute_deadline();
 }
 
@@ -164,7 +164,7 @@ void Membership::on_tick(Instant now) {
   }
   for (auto& j : joins_) {
     if (now < j.next) continue;
-    send_sync(now, j.address, true);
+    send_sync(j.address, true);
     if (j.answered) j.rounds_left -= 1;
     j.next = now + (j.answered ? config_.probe_interval * 2 : kJoinRetry);
   }
@@ -177,7 +177,7 @@ void Membership::on_tick(Instant now) {
         now + Duration{static_cast<std::int64_t>(scale * static_cast<double>(config_.push_pull_interval.ns) *
                                                  (0.75 + 0.5 * rng_.unit()))};
     auto targets = random_members(1, nullptr, now, false);
-    if (!targets.empty()) send_sync(now, members_.at(targets[0]).address, true);
+    if (!targets.empty()) send_sync(members_.at(targets[0]).address, true);
   }
   if (now >= next_reap_at_) {
     reap(now);
@@ -401,6 +401,7 @@ void Membership::declare(Instant now, State s, const crypto::NodeId& id) {
 }
 
 void Membership::queue_broadcast(const crypto::NodeId& subject, Bytes record) {
+  if (quiet_merge_ && subject != identity_.id) return;
   // A newer record about a member replaces the queued one (memberlist's invalidation).
   if (auto it = broadcasts_.find(subject); it != broadcasts_.end()) {
     broadcast_order_.erase({it->second.transmits, it->second.order, subject});
@@ -613,7 +614,61 @@ void Membership::gossip(Instant now) {
   }
 }
 
-void Membership::send_sync(Instant /*now*/, Endpoint to, bool reply) {
+std::uint64_t Membership::cookie_for(const Endpoint& e) const {
+  Bytes addr(e.ip.begin(), e.ip.end());
+  addr.push_back(static_cast<std::uint8_t>(e.port >> 8));
+  addr.push_back(static_cast<std::uint8_t>(e.port));
+  const auto mac = crypto::hmac_blake2b(cookie_key_, addr);
+  std::uint64_t c = 0;
+  for (std::size_t i = 0; i < 8; ++i) c = c << 8 | mac[i];
+  return c == 0 ? 1 : c;
+}
+
+void Membership::answer_sync(Endpoint from, std::size_t request_size, const crypto::NodeId& sender,
+                             const Sync& s, Instant now) {
+  if (s.cookie != 0) {
+    if (cookies_.size() >= 4096) cookies_.clear();  // bounded; a lost cookie costs one round trip
+    if (!s.reply) cookies_[from] = s.cookie;
+    if (!s.reply && want_table_.erase(from) > 0) send_sync(from, true);
+  }
+  if (!s.reply) return;
+  auto it = members_.find(sender);
+  const bool member_here = it != members_.end() && it->second.address == from &&
+                           it->second.state != State::dead && it->second.state != State::left;
+  if (s.cookie == cookie_for(from) && member_here) {
+    if (sync_allowed(now)) {
+      send_sync(from, false);
+    } else {
+      counters_.sync_refused += 1;
+    }
+    return;
+  }
+  // No cookie yet: one datagram with it, our record and a few members, never
+  // more than three times the request (QUIC's anti-amplification factor).
+  counters_.sync_refused += s.cookie != 0 ? 1 : 0;
+  GossipWriter w(identity_.id);
+  w.add(Sync{.reply = false, .cookie = cookie_for(from)});
+  const std::size_t budget = 3 * request_size;
+  const Bytes& own = members_.at(identity_.id).record;
+  if (w.size() + own.size() + 3 <= budget) w.add(RecordItem{own});
+  for (const auto& id : random_members(8, nullptr, now, false)) {
+    const Bytes& rec = members_.at(id).record;
+    if (w.size() + rec.size() + 3 > budget) break;
+    w.add(RecordItem{rec});
+  }
+  send(from, w, false);
+}
+
+void Membership::send_sync(Endpoint to, bool reply) {
+  auto cookie = cookies_.find(to);
+  if (reply && cookie == cookies_.end()) {
+    want_table_.insert(to);
+    GossipWriter w(identity_.id);
+    w.add(Sync{.reply = true});
+    w.add(RecordItem{members_.at(identity_.id).record});
+    send(to, w, false);
+    return;
+  }
   // Our own record first, then everything else; as many datagrams as it takes.
   std::vector<const Bytes*> records;
   records.reserve(members_.size());
@@ -622,7 +677,8 @@ void Membership::send_sync(Instant /*now*/, Endpoint to, bool reply) {
   std::size_t i = 0;
   do {
     GossipWriter w(identity_.id);
-    w.add(Sync{.reply = reply});
+    // Only the first datagram asks for an answer: one request, one table back.
+    w.add(Sync{.reply = reply && i == 0, .cookie = reply ? cookie->second : cookie_for(to)});
     while (i < records.size() && w.add(RecordItem{*records[i]})) ++i;
     send(to, w, false);
   } while (i < records.size());
@@ -630,7 +686,8 @@ void Membership::send_sync(Instant /*now*/, Endpoint to, bool reply) {
 
 bool Membership::sync_allowed(Instant now) {
   const double rate = static_cast<double>(config_.sync_replies_per_second);
-  sync_tokens_ = std::min(rate, sync_tokens_ + rate * (now - sync_tokens_at_).seconds());
+  // A burst of ten seconds' worth: a mesh that starts at once pulls every table together.
+  sync_tokens_ = std::min(10 * rate, sync_tokens_ + rate * (now - sync_tokens_at_).seconds());
   sync_tokens_at_ = now;
   if (sync_tokens_ < 1.0) return false;
   sync_tokens_ -= 1.0;

@@ -12,6 +12,7 @@
 // poll_transmit/poll_event/poll_deadline. `now` never decreases.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -48,7 +49,7 @@ struct MembershipConfig {
   Duration gossip_to_dead = seconds(30);      // keep gossiping to a dead member so it can refute
   Duration dead_retention = seconds(600);     // then forget a dead or left member
   std::size_t max_members = 65536;
-  std::size_t sync_replies_per_second = 20;  // push-pull answers (each many datagrams): DoS bound
+  std::size_t sync_replies_per_second = 100;  // whole-table answers (each many datagrams): a bandwidth cap
 };
 
 struct MemberEvent {
@@ -200,7 +201,12 @@ class Membership {
 
   // Dissemination.
   void gossip(Instant now);
-  void send_sync(Instant now, Endpoint to, bool reply);
+  // A push-pull request (or answer) to `to`: our whole table when we hold its
+  // cookie, else only our own record, to fetch the cookie first.
+  void send_sync(Endpoint to, bool reply);
+  void answer_sync(Endpoint from, std::size_t request_size, const crypto::NodeId& sender, const Sync& s,
+                   Instant now);
+  std::uint64_t cookie_for(const Endpoint& e) const;
   void send(Endpoint to, GossipWriter& w, bool piggyback);
   void piggyback(GossipWriter& w);
   std::uint32_t retransmit_limit() const;
@@ -253,6 +259,10 @@ class Membership {
   Instant sync_tokens_at_;
   Instant next_reap_at_;
   bool left_ = false;
+  bool quiet_merge_ = false;  // applying a push-pull answer: do not gossip what it taught us
+  std::array<std::uint8_t, 32> cookie_key_{};
+  std::unordered_map<Endpoint, std::uint64_t> cookies_;  // theirs, learnt from their answers
+  std::set<Endpoint> want_table_;                        // sync requests waiting for a cookie
 
   std::optional<Instant> deadline_;
   std::deque<MembershipTransmit> transmits_;

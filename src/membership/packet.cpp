@@ -68,7 +68,11 @@ std::optional<Item> decode_item(std::uint8_t type, ByteView value) {
       return RecordItem{value};
     case kSync: {
       std::uint8_t flags = 0;
-      if (r.u8(flags) && flags <= 1 && r.done()) return Sync{.reply = flags == 1};
+      Sync sync;
+      if (r.u8(flags) && flags <= 1 && r.u64(sync.cookie) && r.done()) {
+        sync.reply = flags == 1;
+        return sync;
+      }
       return std::nullopt;
     }
     default:
@@ -103,6 +107,7 @@ void encode_item(wire::Writer& w, const Item& item) {
           w.bytes(it.bytes);
         } else if constexpr (std::is_same_v<T, Sync>) {
           w.u8(it.reply ? 1 : 0);
+          w.u64(it.cookie);
         }
       },
       item);

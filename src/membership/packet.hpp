@@ -52,9 +52,13 @@ struct RecordItem {
   ByteView bytes;  // one encoded record; decoded and verified by the membership core
 };
 // Marks a state exchange (push-pull): the records in this datagram are the
-// sender's state; `reply` asks for ours back.
+// sender's state; `reply` asks for ours back. A whole table goes only to an
+// address that echoes the cookie we sent it before (a return-routability
+// check, as DNS cookies and QUIC Retry do): a forged source address earns
+// one small datagram, never a table.
 struct Sync {
   bool reply = false;
+  std::uint64_t cookie = 0;  // 0: none
 };
 
 using Item = std::variant<Ping, Ack, PingReq, Nack, RecordItem, Sync>;
@@ -79,6 +83,7 @@ class GossipWriter {
   bool add(const Item& item);
   std::size_t room() const;
   std::size_t items() const { return items_; }
+  std::size_t size() const { return out_.size(); }
   Bytes finish() { return std::move(out_); }
 
  private:

@@ -9,6 +9,7 @@
 #include "base/endpoint.hpp"
 #include "base/time.hpp"
 #include "crypto/identity.hpp"
+#include "membership/membership.hpp"
 #include "wire/message_kind.hpp"
 
 namespace hyphae::node {
@@ -48,6 +49,8 @@ struct MessageFailed {
   std::string_view reason;  // static string: "deadline", "peer_unreachable"
 };
 
-using NodeEvent = std::variant<PeerConnected, PeerLost, MessageReceived, MessageAcked, MessageFailed>;
+// Membership changes (node.discovered, node.failed, ...) arrive as membership::MemberEvent.
+using NodeEvent = std::variant<PeerConnected, PeerLost, MessageReceived, MessageAcked, MessageFailed,
+                               membership::MemberEvent>;
 
 }  // namespace hyphae::node

@@ -34,7 +34,7 @@ std::string_view name(SendError e) {
 }
 
 Node::Node(const NodeConfig& config, const crypto::Identity& identity, crypto::KeySource& keys, Rng rng,
-           Instant now)
+           Instant now, membership::Verifier* verifier)
     : config_(config),
       identity_(identity),
       session_ctx_{.identity = identity,
@@ -44,7 +44,30 @@ Node::Node(const NodeConfig& config, const crypto::Identity& identity, crypto::K
       rng_(rng),
       last_now_(now),
       outbox_(config_.outbox_max),
-      next_message_id_(rng_.next_u64() >> 1) {}
+      next_message_id_(rng_.next_u64() >> 1) {
+  if (config_.membership) {
+    if (verifier == nullptr) {
+      own_verifier_ = std::make_unique<membership::DirectVerifier>();
+      verifier = own_verifier_.get();
+    }
+    membership_ = std::make_unique<membership::Membership>(
+        *config_.membership, identity_, *verifier, config_.advertise, config_.incarnation, rng_.split(), now);
+    next_neighbour_check_ = now;
+    pump_membership();
+  }
+}
+
+void Node::pump_membership() {
+  if (!membership_) return;
+  while (auto t = membership_->poll_transmit()) transmit(t->to, std::move(t->data));
+  while (auto e = membership_->poll_event()) {
+    if (e->kind == membership::MemberEvent::Kind::failed || e->kind == membership::MemberEvent::Kind::left) {
+      neighbours_.erase(e->id);
+    }
+    events_.push_back(*e);
+  }
+  if (auto d = membership_->poll_deadline()) arm(*d);
+}
 
 void Node::observe(Instant now) {
   HYPHAE_ASSERT(now >= last_now_);
@@ -88,6 +111,15 @@ void Node::on_datagram(Instant now, Endpoint from, ByteView datagram) {
   observe(now);
   counters_.rx_packets += 1;
   counters_.rx_bytes += datagram.size();
+  if (datagram.size() > 1 && datagram[1] == membership::kGossipPacketType) {
+    if (!membership_) {
+      counters_.drop(wire::Drop::bad_type);
+      return;
+    }
+    membership_->on_packet(now, from, datagram);
+    pump_membership();
+    return;
+  }
   auto packet = wire::decode_packet(datagram);
   if (!packet) {
     counters_.drop(packet.error());
@@ -274,6 +306,7 @@ void Node::on_established(Instant now, Link& link) {
   }
   link.last_ping_sent = now;
   arm(now + config_.keepalive_interval);
+  if (membership_) membership_->note_authenticated(id);
   flush_outbox(now, id);
 }
 
@@ -340,6 +373,7 @@ Result<std::uint64_t, SendError> Node::send(Instant now, const crypto::NodeId& t
 
 void Node::close_all(Instant now) {
   observe(now);
+  leave(now);
   Bytes frame;
   wire::append_tlv(frame, wire::Close{.reason = 0});
   for (auto& [index, link] : links_) {
@@ -386,6 +420,77 @@ void Node::on_tick(Instant now) {
   tick_sessions(now);
   tick_dials(now);
   tick_outbox(now);
+  if (membership_) {
+    if (auto d = membership_->poll_deadline(); d && *d <= now) membership_->on_tick(now);
+    tick_neighbours(now);
+    pump_membership();
+  }
+}
+
+void Node::join(Instant now, const std::vector<Endpoint>& seeds) {
+  observe(now);
+  if (!membership_) {
+    for (const auto& s : seeds) dial(now, s);
+    return;
+  }
+  membership_->join(now, seeds);
+  pump_membership();
+}
+
+void Node::on_lan_peer(Instant now, const crypto::NodeId& id, Endpoint mesh_address) {
+  observe(now);
+  if (id == identity_.id) return;
+  if (membership_ && membership_->state_of(id) == membership::State::alive) return;  // already a member
+  join(now, {mesh_address});
+}
+
+void Node::set_resources(const membership::Resources& r) {
+  if (membership_) membership_->set_resources(r);
+}
+
+void Node::leave(Instant now) {
+  observe(now);
+  if (!membership_) return;
+  membership_->leave(now);
+  pump_membership();
+}
+
+void Node::tick_neighbours(Instant now) {
+  if (config_.target_degree == 0) return;
+  std::size_t pending = 0;
+  for (auto& [id, n] : neighbours_) {
+    if (!n.pending_index) continue;
+    if (peers_.contains(id)) {
+      n.breaker.on_success(now);
+      n.pending_index.reset();
+    } else if (!links_.contains(*n.pending_index)) {
+      n.breaker.on_failure(now, rng_);  // the handshake timed out
+      n.pending_index.reset();
+    } else {
+      ++pending;
+    }
+  }
+  if (now < next_neighbour_check_) {
+    arm(next_neighbour_check_);
+    return;
+  }
+  next_neighbour_check_ = now + seconds(1);
+  arm(next_neighbour_check_);
+  // A few attempts per check: a mesh that just formed should not all handshake at once.
+  for (int attempt = 0; attempt < 4 && peers_.size() + pending < config_.target_degree; ++attempt) {
+    auto pick = membership_->random_alive(rng_);
+    if (!pick) break;
+    const auto& [id, address] = *pick;
+    if (peers_.contains(id)) continue;
+    auto [it, fresh] = neighbours_.try_emplace(
+        id, Neighbour{.address = address, .breaker = discovery::CircuitBreaker(config_.neighbour_breaker)});
+    Neighbour& n = it->second;
+    if (n.pending_index || !n.breaker.allow(now)) continue;
+    n.address = address;
+    n.pending_index = initiate(now, address);
+    ++pending;
+    arm(now + config_.handshake_timeout);
+  }
 }
 
 void Node::tick_sessions(Instant now) {

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -25,7 +26,9 @@
 #include "base/time.hpp"
 #include "crypto/identity.hpp"
 #include "crypto/key_source.hpp"
+#include "discovery/circuit_breaker.hpp"
 #include "link/session.hpp"
+#include "membership/membership.hpp"
 #include "node/counters.hpp"
 #include "node/dedup_window.hpp"
 #include "node/events.hpp"
@@ -50,6 +53,14 @@ struct NodeConfig {
   std::size_t half_open_max = 1024;         // responder handshakes in flight
   std::size_t outbox_max = 65536;           // unacknowledged messages; send() refuses past it
   std::size_t dedup_window = 8192;          // remembered message ids per peer
+  // Membership (SWIM + Lifeguard); nullopt turns it off (static peers only).
+  std::optional<membership::MembershipConfig> membership;
+  Endpoint advertise;             // where other members reach this node's mesh port
+  std::uint64_t incarnation = 0;  // must exceed any earlier run's (the daemon persists it)
+  // Connection manager: keep Noise sessions with this many alive members
+  // (on top of the static `dial` peers); 0 turns it off.
+  std::size_t target_degree = 8;
+  discovery::CircuitBreakerConfig neighbour_breaker;
 };
 
 enum class SendError : std::uint8_t { payload_too_large, outbox_full, to_self };
@@ -66,8 +77,10 @@ struct PeerInfo {
 
 class Node {
  public:
+  // `verifier` checks membership signatures; null: the node uses its own
+  // DirectVerifier (the simulator passes one memoising verifier to all nodes).
   Node(const NodeConfig& config, const crypto::Identity& identity, crypto::KeySource& keys, Rng rng,
-       Instant now);
+       Instant now, membership::Verifier* verifier = nullptr);
 
   // Inputs.
   void on_datagram(Instant now, Endpoint from, ByteView datagram);
@@ -80,8 +93,20 @@ class Node {
   Result<std::uint64_t, SendError> send(Instant now, const crypto::NodeId& to, wire::MessageType type,
                                         wire::Priority priority, ByteView payload);
 
-  // Says goodbye (a Close TLV) on every established session, so peers forget
-  // this node at once instead of after session_timeout. For a clean shutdown.
+  // Joins the membership through these addresses (push-pull; retried until
+  // one answers). Without membership, dials them instead.
+  void join(Instant now, const std::vector<Endpoint>& seeds);
+  // A LAN beacon announced a node: join through it. The beacon is only a
+  // hint; its key is trusted once a signed record or a handshake proves it.
+  void on_lan_peer(Instant now, const crypto::NodeId& id, Endpoint mesh_address);
+  // Our own load, reported to members that probe us.
+  void set_resources(const membership::Resources& r);
+  // Announces a graceful leave to the membership.
+  void leave(Instant now);
+
+  // Leaves the membership and says goodbye (a Close TLV) on every established
+  // session, so peers forget this node at once instead of after
+  // session_timeout. For a clean shutdown.
   void close_all(Instant now);
 
   // Outputs.
@@ -94,6 +119,7 @@ class Node {
   std::vector<PeerInfo> peers() const;
   const Counters& counters() const { return counters_; }
   std::size_t outbox_size() const { return outbox_.size(); }
+  const membership::Membership* membership() const { return membership_.get(); }
 
  private:
   struct Link {
@@ -139,6 +165,9 @@ class Node {
   void tick_sessions(Instant now);
   void tick_dials(Instant now);
   void tick_outbox(Instant now);
+  void tick_neighbours(Instant now);
+  // Moves the membership core's datagrams and events into ours and re-arms.
+  void pump_membership();
 
   NodeConfig config_;
   const crypto::Identity& identity_;
@@ -157,6 +186,16 @@ class Node {
   std::deque<Transmit> transmits_;
   std::deque<NodeEvent> events_;
   Counters counters_;
+  struct Neighbour {
+    Endpoint address;
+    discovery::CircuitBreaker breaker;
+    std::optional<std::uint32_t> pending_index;
+  };
+  std::unique_ptr<membership::DirectVerifier> own_verifier_;
+  std::unique_ptr<membership::Membership> membership_;
+  std::map<crypto::NodeId, Neighbour> neighbours_;  // members dialled to reach target_degree
+  Instant next_neighbour_check_;
+
   // Where a received transport packet is decrypted to (the datagram itself
   // is read-only). Reused so steady-state receive allocates nothing; a
   // frame's TLVs view into it until the next datagram.

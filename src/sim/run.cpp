@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <map>
 
 #include "sim/scenario.hpp"
@@ -79,6 +80,50 @@ ordered_json rtt_matrix(const World& w, bool& all_ok) {
   return out;
 }
 
+// SWIM/Lifeguard figures and the membership expectations (issue 5's goals).
+void membership_summary(const World& w, const Scenario& scenario, ordered_json& j,
+                        std::vector<std::string>& failed) {
+  const Stats& st = w.stats();
+  const MembershipSpec& ms = scenario.membership;
+  const membership::MembershipConfig mc = *w.node_config().membership;
+  const double n = static_cast<double>(w.size());
+  const double factor = mc.suspicion_mult * std::log10(std::max(2.0, n));
+  const double bound_ms = ms.detection_bound.value_or(0) * mc.probe_interval.ms() * factor;
+  const double p50 = percentile_ms(st.detection_ns, 50), p99 = percentile_ms(st.detection_ns, 99);
+  const double seconds = std::max(1e-9, (w.now() - w.start()).seconds());
+  const double bytes_per_node_s = static_cast<double>(w.membership_bytes_out()) / n / seconds;
+  // The last World::kSteadyWindow of the run, after joins and failures have settled.
+  const auto at_window = w.membership_bytes_at_window();
+  const double steady_per_node_s = at_window ? static_cast<double>(w.membership_bytes_out() - *at_window) /
+                                                   n / World::kSteadyWindow.seconds()
+                                             : 0;
+  const auto converged = w.membership_converged_at();
+  const std::size_t undetected = w.undetected_crashes();
+  j["membership"] = {{"lifeguard", mc.lifeguard},
+                     {"view_converged_at_ms", ms_or_null(converged)},
+                     {"detections", st.detection_ns.size()},
+                     {"detection_p50_ms", round3(p50)},
+                     {"detection_p99_ms", round3(p99)},
+                     {"detection_bound_ms", round3(bound_ms)},
+                     {"undetected", undetected},
+                     {"false_positives", st.false_positives},
+                     {"suspicions", st.suspicions},
+                     {"control_bytes_per_node_per_s", round3(bytes_per_node_s)},
+                     {"steady_bytes_per_node_per_s", round3(steady_per_node_s)}};
+  if (ms.converge_within && (!converged || *converged - w.start() > *ms.converge_within)) {
+    failed.push_back(fmt::format(
+        "membership converge_within {:.1f} s: {}", ms.converge_within->seconds(),
+        converged ? fmt::format("took {:.3f} s", (*converged - w.start()).seconds()) : std::string("never")));
+  }
+  if (ms.no_false_positives && st.false_positives > 0) {
+    failed.push_back(fmt::format("membership: {} false positives", st.false_positives));
+  }
+  if (undetected > 0) failed.push_back(fmt::format("membership: {} survivor views miss a crash", undetected));
+  if (ms.detection_bound && !st.detection_ns.empty() && p99 > bound_ms) {
+    failed.push_back(fmt::format("membership: p99 detection {:.0f} ms above {:.0f} ms", p99, bound_ms));
+  }
+}
+
 }  // namespace
 
 ordered_json deterministic_part(const ordered_json& summary) {
@@ -111,6 +156,7 @@ Result<SimSummary, std::string> run_scenario(const SimOptions& options, std::ost
     scenario.duration = *options.duration;
   }
   if (options.check_every_event) scenario.check_every_event = true;
+  if (options.plain_swim) scenario.membership.lifeguard = false;
 
   auto created = World::create(scenario, options.seed);
   if (!created) return fail(created.error());
@@ -183,6 +229,7 @@ Result<SimSummary, std::string> run_scenario(const SimOptions& options, std::ost
                    {"ack_p99_ms", round3(percentile_ms(st.ack_latency_ns, 99))}};
 
   std::vector<std::string> failed;
+  if (scenario.membership.enabled) membership_summary(w, scenario, j, failed);
   const Expectations& ex = scenario.expect;
   if (ex.converge && !w.converged_at()) failed.push_back("converge: not every expected link came up");
   if (ex.converge && ex.converge_within && w.converged_at() &&
@@ -254,6 +301,22 @@ std::string SimSummary::to_text() const {
                              : fmt::format("{:.1f}", row["measured_rtt_ms"].get<double>()),
                          row["jitter_ms"].get<double>(), row["within_jitter"].get<bool>() ? "ok" : "OFF");
     }
+  }
+  if (j.contains("membership")) {
+    const auto& m = j["membership"];
+    out += fmt::format(
+        "membership ({}): full view at {}; {} detections, p50 {} ms, p99 {} ms (bound {} ms), {} undetected, "
+        "{} false positives, {} suspicions; control bytes/s per node {:.0f} overall, {:.0f} in the last 10 "
+        "s\n",
+        m["lifeguard"].get<bool>() ? "SWIM + Lifeguard" : "plain SWIM",
+        m["view_converged_at_ms"].is_null()
+            ? std::string("never")
+            : fmt::format("{:.0f} ms", m["view_converged_at_ms"].get<double>()),
+        m["detections"].get<std::size_t>(), m["detection_p50_ms"].get<double>(),
+        m["detection_p99_ms"].get<double>(), m["detection_bound_ms"].get<double>(),
+        m["undetected"].get<std::size_t>(), m["false_positives"].get<std::uint64_t>(),
+        m["suspicions"].get<std::uint64_t>(), m["control_bytes_per_node_per_s"].get<double>(),
+        m["steady_bytes_per_node_per_s"].get<double>());
   }
   out += fmt::format("trace {}  {}\n", j["trace_hash"].get<std::string>(), ok ? "OK" : "FAILED");
   if (!report.empty()) out += report;

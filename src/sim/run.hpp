@@ -21,6 +21,7 @@ struct SimOptions {
   std::optional<Duration> duration;  // overrides the scenario's virtual duration
   bool progress = true;              // progress lines on progress_out for runs longer than ~2 s of wall time
   bool check_every_event = false;    // run invariant checks after every event (slow; for bisecting)
+  bool plain_swim = false;           // membership scenarios: turn Lifeguard off, for comparison
 };
 
 struct SimSummary {

@@ -61,8 +61,9 @@ std::vector<NodeIndex> range(std::size_t from, std::size_t to) {
 }  // namespace
 
 std::vector<std::string_view> scenario_names() {
-  return {"seven-city",       "full-mesh",   "ring",  "line",     "grid",
-          "random-geometric", "small-world", "churn", "partition"};
+  return {"seven-city",       "full-mesh",        "ring",  "line",      "grid",
+          "random-geometric", "small-world",      "churn", "partition", "membership",
+          "membership-lossy", "membership-paused"};
 }
 
 Result<Scenario, std::string> named_scenario(std::string_view name, std::optional<std::size_t> nodes) {
@@ -104,12 +105,44 @@ Result<Scenario, std::string> named_scenario(std::string_view name, std::optiona
     s.topology.link = link(milliseconds(5), milliseconds(1));
     s.traffic.interval = seconds(1);
     s.expect.reconverge = true;
+  } else if (name == "membership" || name == "membership-lossy" || name == "membership-paused") {
+    // SWIM + Lifeguard on 1 000 nodes that can all reach each other (no
+    // configured sessions): everyone joins through one seed at t=0, 1 % crash
+    // at t=20 s. Variants add 10 % loss on every link, or freeze 5 % of the
+    // nodes for 2 s each between t=25 and t=35 s.
+    s = base(std::string(name), "underlay", 1000, seconds(60));
+    s.topology.link = link(milliseconds(10), milliseconds(2));
+    if (name == "membership-lossy") s.topology.link.loss = 0.10;
+    s.membership.enabled = true;
+    s.membership.converge_within = seconds(10);
+    s.membership.detection_bound = 1.5;
+    s.expect.converge = false;
+    s.check_interval = milliseconds(100);  // resolution of the convergence time
   } else {
     std::string known;
     for (auto n : scenario_names()) known += fmt::format("{}{}", known.empty() ? "" : ", ", n);
     return fail(fmt::format("unknown scenario '{}' (known: {}; or a path to a .json file)", name, known));
   }
   if (nodes) s.topology.nodes = *nodes;
+  if (s.name.starts_with("membership")) {
+    const std::size_t n = s.topology.nodes;
+    const std::size_t crashes = std::max<std::size_t>(1, n / 100);
+    for (std::size_t k = 0; k < crashes; ++k) {
+      s.faults.push_back(Fault{.at = seconds(20),
+                               .kind = Fault::Kind::crash,
+                               .a = static_cast<NodeIndex>((k * n) / crashes + n / 200 + 1)});
+    }
+    if (s.name == "membership-paused") {
+      const std::size_t pauses = std::max<std::size_t>(1, n / 20);
+      for (std::size_t k = 0; k < pauses; ++k) {
+        s.faults.push_back(
+            Fault{.at = seconds(25) + milliseconds(static_cast<std::int64_t>(k * 10'000 / pauses)),
+                  .kind = Fault::Kind::pause,
+                  .a = static_cast<NodeIndex>((k * n) / pauses + n / pauses / 2 + 1),
+                  .pause_for = seconds(2)});
+      }
+    }
+  }
   if (s.name == "partition") {
     const std::size_t n = s.topology.nodes;
     Fault split{.at = seconds(20), .kind = Fault::Kind::partition};

@@ -51,6 +51,19 @@ struct NodeTuning {
       dial_backoff_max, message_deadline;
 };
 
+// SWIM/Lifeguard membership over the simulated underlay (docs/membership.md).
+struct MembershipSpec {
+  bool enabled = false;
+  bool lifeguard = true;          // false: plain SWIM, for comparison
+  std::size_t seeds = 1;          // nodes 0..seeds-1 are the bootstrap; every node joins through them
+  std::size_t target_degree = 0;  // connection manager; 0: sessions only along topology edges
+  std::optional<Duration> probe_interval;
+  // Expectations.
+  std::optional<Duration> converge_within;  // every live node knows every node by then
+  bool no_false_positives = true;           // no live (or paused) node is declared dead
+  std::optional<double> detection_bound;    // p99 detection <= this many probe_interval * mult * log10(N)
+};
+
 struct Expectations {
   bool converge = true;  // every expected neighbour pair connected at some point
   std::optional<Duration> converge_within;
@@ -70,10 +83,12 @@ struct Scenario {
   Duration check_interval = seconds(1);  // invariant checks
   bool check_every_event = false;        // slow; for bisecting a violation
   bool dial_both = false;                // both ends of an edge dial (crossing handshakes)
+  MembershipSpec membership;
 };
 
 // "seven-city", "full-mesh", "ring", "line", "grid", "random-geometric",
-// "small-world", "churn", "partition"; `nodes` overrides the default size.
+// "small-world", "churn", "partition", "membership", "membership-lossy",
+// "membership-paused"; `nodes` overrides the default size.
 Result<Scenario, std::string> named_scenario(std::string_view name, std::optional<std::size_t> nodes);
 std::vector<std::string_view> scenario_names();
 

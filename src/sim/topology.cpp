@@ -201,6 +201,9 @@ Result<Topology, std::string> make_topology(const TopologySpec& spec, Rng& rng) 
       return fail(fmt::format("full-mesh of {} nodes is too many sessions; use a sparse topology", n));
     for (NodeIndex a = 0; a < n; ++a)
       for (NodeIndex b = a + 1; b < n; ++b) add_edge(edges, a, b);
+  } else if (spec.kind == "underlay") {
+    // No configured sessions: every node reaches every other over the link
+    // model, and membership decides who talks to whom.
   } else if (spec.kind == "ring") {
     ring(n, true, edges);
   } else if (spec.kind == "line") {
@@ -220,7 +223,7 @@ Result<Topology, std::string> make_topology(const TopologySpec& spec, Rng& rng) 
   } else {
     return fail(
         fmt::format("unknown topology '{}' (full-mesh, ring, line, grid, random-geometric, small-world, "
-                    "seven-city)",
+                    "seven-city, underlay)",
                     spec.kind));
   }
   t.kind = spec.kind;

@@ -17,7 +17,8 @@
 namespace hyphae::sim {
 
 struct TopologySpec {
-  std::string kind = "ring";  // full-mesh | ring | line | grid | random-geometric | small-world | seven-city
+  std::string kind =
+      "ring";  // full-mesh | ring | line | grid | random-geometric | small-world | seven-city | underlay
   std::size_t nodes = 16;
   std::size_t degree = 4;  // random-geometric: mean degree; small-world: lattice degree (even)
   double rewire = 0.1;     // small-world: probability an edge is rewired

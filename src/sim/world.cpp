@@ -111,6 +111,17 @@ World::World(const Scenario& scenario, Topology topology, std::uint64_t seed)
   if (t.dial_backoff_initial) config_.dial_backoff_initial = *t.dial_backoff_initial;
   if (t.dial_backoff_max) config_.dial_backoff_max = *t.dial_backoff_max;
   if (t.message_deadline) config_.message_deadline = *t.message_deadline;
+  const MembershipSpec& ms = scenario_.membership;
+  if (ms.enabled) {
+    membership::MembershipConfig mc;
+    mc.lifeguard = ms.lifeguard;
+    if (ms.probe_interval) {
+      mc.probe_interval = *ms.probe_interval;
+      mc.probe_timeout = *ms.probe_interval / 2;
+    }
+    config_.membership = mc;
+  }
+  config_.target_degree = ms.target_degree;
 
   const std::size_t n = topology_.nodes;
   adjacency_ = topology_.adjacency();
@@ -125,8 +136,7 @@ World::World(const Scenario& scenario, Topology topology, std::uint64_t seed)
     Slot& s = slots_[i];
     s.rng = rng_.split();
     crypto::SeededKeySource identity_keys(s.rng.split());
-    s.identity = std::make_unique<crypto::Identity>(
-        crypto::Identity::generate(identity_keys));
+    s.identity = std::make_unique<crypto::Identity>(crypto::Identity::generate(identity_keys));
     auto [it, fresh] = by_id_.emplace(s.identity->id, i);
     HYPHAE_ASSERT(fresh);  // 2^-160: a duplicate id means a broken key source
   }
@@ -159,11 +169,21 @@ World::~World() = default;
 void World::boot(NodeIndex n) {
   Slot& s = slots_[n];
   s.keys = std::make_unique<crypto::SeededKeySource>(s.rng.split());
-  s.node = std::make_unique<node::Node>(config_, *s.identity, *s.keys, s.rng.split(), now_);
+  node::NodeConfig config = config_;
+  config.advertise = address(n);
+  config.incarnation = s.incarnation;
+  s.node = std::make_unique<node::Node>(config, *s.identity, *s.keys, s.rng.split(), now_, &verifier_);
   s.down_since.reset();
   s.armed.reset();
   s.in_flight.clear();
   for (NodeIndex peer : s.dials) s.node->dial(now_, address(peer));
+  if (config_.membership) {
+    std::vector<Endpoint> seeds;
+    for (NodeIndex k = 0; k < std::min(scenario_.membership.seeds, slots_.size()); ++k) {
+      if (k != n) seeds.push_back(address(k));
+    }
+    s.node->join(now_, seeds);
+  }
   drain(n);
 }
 
@@ -287,6 +307,8 @@ void World::handle(NodeIndex n, node::NodeEvent& e) {
       return fail_invariant({"delivered_once", n, fmt::format("message n{}#{} delivered twice", src, seq)});
     }
     ++stats_.messages_delivered;
+  } else if (auto* me = std::get_if<membership::MemberEvent>(&e)) {
+    on_member_event(n, *me);
   } else if (auto* a = std::get_if<node::MessageAcked>(&e)) {
     ++stats_.messages_acked;
     const auto to = index_of(a->to);
@@ -390,6 +412,10 @@ void World::apply(const Fault& f) {
 void World::crash(NodeIndex n) {
   Slot& s = slots_[n];
   if (!s.node) return;
+  if (const auto* m = s.node->membership()) {
+    s.incarnation = m->incarnation() + 1;
+    s.membership_bytes_before += m->counters().bytes_out;
+  }
   s.node.reset();
   s.keys.reset();
   ++s.gen;
@@ -430,7 +456,65 @@ void World::fail_invariant(Violation v) {
   violation_ = std::move(r);
 }
 
+void World::on_member_event(NodeIndex n, const membership::MemberEvent& e) {
+  const auto subject = index_of(e.id);
+  record(TraceKind::fault, n, subject.value_or(kNoNode), e.incarnation, membership::name(e.kind));
+  if (!subject) {
+    return fail_invariant(
+        {"member_is_known", n, fmt::format("membership names unknown id {}", e.id.to_string())});
+  }
+  if (e.address != address(*subject)) {
+    return fail_invariant({"member_address_matches", n,
+                           fmt::format("n{} is at {}, membership says {}", *subject,
+                                       address(*subject).to_string(), e.address.to_string())});
+  }
+  if (e.kind == membership::MemberEvent::Kind::suspect) ++stats_.suspicions;
+  if (e.kind != membership::MemberEvent::Kind::failed) return;
+  const Slot& s = slots_[*subject];
+  if (s.node) {
+    ++stats_.false_positives;  // up, perhaps paused: alive all the same
+  } else if (s.down_since) {
+    stats_.detection_ns.push_back((now_ - *s.down_since).ns);
+  }
+}
+
+void World::check_membership_view() {
+  if (!config_.membership) return;
+  if (!membership_bytes_window_ && now_ >= Instant{} + scenario_.duration - kSteadyWindow) {
+    membership_bytes_window_ = membership_bytes_out();
+  }
+  if (membership_converged_at_) return;
+  for (const auto& s : slots_) {
+    if (s.node && s.node->membership()->size() < slots_.size()) return;
+  }
+  membership_converged_at_ = now_;
+}
+
+std::size_t World::undetected_crashes() const {
+  std::size_t missing = 0;
+  for (NodeIndex subject = 0; subject < size(); ++subject) {
+    if (slots_[subject].node) continue;
+    for (const auto& s : slots_) {
+      if (s.node && s.node->membership() &&
+          s.node->membership()->state_of(slots_[subject].identity->id) != membership::State::dead) {
+        ++missing;
+      }
+    }
+  }
+  return missing;
+}
+
+std::uint64_t World::membership_bytes_out() const {
+  std::uint64_t total = 0;
+  for (const auto& s : slots_) {
+    total += s.membership_bytes_before;
+    if (s.node && s.node->membership()) total += s.node->membership()->counters().bytes_out;
+  }
+  return total;
+}
+
 void World::run_checks() {
+  check_membership_view();
   for (const auto& inv : invariants_) {
     if (auto v = inv.check(*this)) {
       v->invariant = inv.name;

@@ -27,6 +27,7 @@
 #include "base/time.hpp"
 #include "crypto/identity.hpp"
 #include "crypto/key_source.hpp"
+#include "membership/verifier.hpp"
 #include "node/node.hpp"
 #include "sim/event_queue.hpp"
 #include "sim/network.hpp"
@@ -74,6 +75,11 @@ struct Stats {
   std::uint64_t messages_acked = 0;
   std::uint64_t messages_failed = 0;
   std::vector<std::int64_t> ack_latency_ns;
+  // Membership (when the scenario enables it).
+  std::vector<std::int64_t> detection_ns;  // crash -> each survivor's node.failed
+  std::uint64_t false_positives = 0;       // node.failed about a node that was up (maybe paused)
+  std::uint64_t suspicions = 0;
+  std::uint64_t refutations = 0;
 };
 
 class World {
@@ -141,6 +147,16 @@ class World {
 
   const std::optional<Report>& violation() const { return violation_; }
 
+  // Membership: first check at which every live node knew every node.
+  std::optional<Instant> membership_converged_at() const { return membership_converged_at_; }
+  // (observer, crashed subject) pairs where the observer still does not say dead.
+  std::size_t undetected_crashes() const;
+  // Bytes of membership datagrams sent, summed over live nodes.
+  std::uint64_t membership_bytes_out() const;
+  // membership_bytes_out() as it was `window` before the end of the run (for a steady-state rate).
+  std::optional<std::uint64_t> membership_bytes_at_window() const { return membership_bytes_window_; }
+  static constexpr Duration kSteadyWindow = seconds(10);
+
  private:
   struct Event {
     enum class Kind : std::uint8_t { deliver, tick, fault, check, traffic, resume, progress };
@@ -168,6 +184,8 @@ class World {
     std::set<NodeIndex> connected;
     std::unordered_map<std::uint64_t, std::uint64_t> in_flight;  // node message id -> traffic seq
     std::uint64_t traffic_seq = 0;
+    std::uint64_t incarnation = 0;              // persisted across crash/restart, as the daemon does
+    std::uint64_t membership_bytes_before = 0;  // bytes sent by earlier incarnations
   };
 
   World(const Scenario& scenario, Topology topology, std::uint64_t seed);
@@ -187,6 +205,8 @@ class World {
   void mark_connected(NodeIndex n, NodeIndex peer, bool up);
   void forget_connections(NodeIndex n);
   void install_builtin_invariants();
+  void on_member_event(NodeIndex n, const membership::MemberEvent& e);
+  void check_membership_view();
 
   Scenario scenario_;
   Topology topology_;
@@ -214,6 +234,9 @@ class World {
   Trace trace_;
   Stats stats_;
   std::function<void(const World&)> progress_;
+  membership::MemoVerifier verifier_;  // shared: a pure function, computed once per record
+  std::optional<Instant> membership_converged_at_;
+  std::optional<std::uint64_t> membership_bytes_window_;
 };
 
 // Percentile (0..100) of a list of nanosecond samples, in milliseconds; 0 when empty.
