@@ -741,7 +741,8 @@ void Membership::recompute_deadline() {
   }
   Instant d = std::min({next_probe_at_, next_gossip_at_, next_push_pull_at_, next_reap_at_});
   if (probe_ && !probe_->acked && !probe_->indirect_sent) d = std::min(d, probe_->indirect_at);
-  for (const auto& [seq, r] : relays_) d = std::min(d, r.nacked ? r.expires : r.nack_at);
+  for (const auto& [seq, r] : relays_)
+    d = std::min(d, r.nacked || !config_.lifeguard ? r.expires : r.nack_at);
   for (const auto& [id, s] : suspicions_) d = std::min(d, s.deadline());
   for (const auto& j : joins_) d = std::min(d, j.next);
   deadline_ = d;
