@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -20,6 +21,8 @@ namespace http = beast::http;
 using asio::ip::tcp;
 
 namespace {
+
+constexpr std::size_t kMaxLingerBytes = std::size_t{8} << 20;
 
 asio::awaitable<void> serve(tcp::socket socket, Handler handler) {
   beast::tcp_stream stream(std::move(socket));
@@ -51,6 +54,19 @@ asio::awaitable<void> serve(tcp::socket socket, Handler handler) {
   }
   beast::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  // Lingering close (nginx's lingering_close): a client may still be sending
+  // a body we refused. Closing with its bytes unread would reset the
+  // connection, and the reset can reach it before our 413 does, so read and
+  // discard for a moment first.
+  stream.expires_after(std::chrono::seconds(2));
+  std::array<char, 16384> sink{};
+  std::size_t drained = 0;
+  while (drained < kMaxLingerBytes) {
+    const std::size_t n = co_await stream.async_read_some(asio::buffer(sink),
+                                                          asio::redirect_error(asio::use_awaitable, ignored));
+    if (ignored) break;
+    drained += n;
+  }
 }
 
 asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, Handler handler) {

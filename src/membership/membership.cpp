@@ -13,7 +13,7 @@ namespace {
 constexpr std::size_t kMaxRelays = 1024;
 constexpr double kLossSmoothing = 0.2;   // EWMA weight of one probe outcome
 constexpr double kRttSmoothing = 0.125;  // RFC 6298's alpha
-constexpr int kJoinResyncs = 1;  // push-pulls with a seed after its first answer, once the mesh filled in
+constexpr int kJoinResyncs = 3;  // push-pulls with a seed after its first answer, once the mesh filled in
 constexpr Duration kJoinRetry = seconds(2);
 constexpr Duration kReapEvery = seconds(1);
 
@@ -109,7 +109,7 @@ void Membership::on_packet(Instant now, Endpoint from, ByteView datagram) {
           if constexpr (std::is_same_v<T, Ping>) on_ping(now, from, it);
           if constexpr (std::is_same_v<T, Ack>) on_ack(now, it);
           if constexpr (std::is_same_v<T, PingReq>) on_ping_req(now, from, it);
-          if constexpr (std::is_same_v<T, Nack>) on_nack(it);
+          if constexpr (std::is_same_v<T, Nack>) on_nack(packet->sender, it);
         },
         packet->items[i]);
   }
@@ -243,7 +243,7 @@ Membership::Applied Membership::consider(Instant now, ByteView bytes) {
       counters_.duplicate += 1;
       return Applied::unchanged;
     }
-  } else if (r.state != State::alive) {
+  } else if (r.state != State::alive && r.state != State::dead) {
     counters_.duplicate += 1;  // news about a member we never saw alive: nothing to update
     return Applied::unchanged;
   }
@@ -284,7 +284,9 @@ Membership::Applied Membership::apply(Instant now, const Record& r, const crypto
   }
   auto it = members_.find(r.subject);
   if (it == members_.end()) {
-    HYPHAE_ASSERT(r.state == State::alive);
+    // A dead member we never saw alive (a table datagram of ours was lost)
+    // is kept as a tombstone, so a stale alive of it cannot bring it back.
+    HYPHAE_ASSERT(r.state == State::alive || r.state == State::dead);
     if (members_.size() >= config_.max_members) {
       counters_.table_full += 1;
       return Applied::unchanged;
@@ -298,9 +300,11 @@ Membership::Applied Membership::apply(Instant now, const Record& r, const crypto
     const std::size_t pos = probe_order_.empty() ? 0 : rng_.below(probe_order_.size() + 1);
     probe_order_.insert(probe_order_.begin() + static_cast<std::ptrdiff_t>(pos), r.subject);
     if (pos < probe_pos_) ++probe_pos_;
-    set_state(now, r.subject, it->second, State::alive, r.incarnation, bytes);
-    it->second.address = r.address;
-    emit(MemberEvent::Kind::discovered, r.subject, it->second);
+    set_state(now, r.subject, it->second, r.state, r.incarnation, bytes);
+    if (r.state == State::alive) {
+      it->second.address = r.address;
+      emit(MemberEvent::Kind::discovered, r.subject, it->second);
+    }
     queue_broadcast(r.subject, Bytes(bytes.begin(), bytes.end()));
     return Applied::changed;
   }
@@ -456,6 +460,9 @@ void Membership::start_probe(Instant now) {
   counters_.probes += 1;
   GossipWriter w(identity_.id);
   w.add(Ping{probe_->seq, *target});
+  // Our own record rides along: a member whose table missed us (a lost table
+  // datagram) learns of us within one of our probe rounds.
+  w.add(RecordItem{members_.at(identity_.id).record});
   // Lifeguard's buddy system: a suspect hears of it from the probe itself.
   if (config_.lifeguard && m.state == State::suspect) w.add(RecordItem{m.record});
   send(m.address, w, true);
@@ -482,6 +489,12 @@ void Membership::finish_probe(Instant now) {
         p.expected_nacks > 0 ? static_cast<int>(p.expected_nacks - std::min(p.nacks, p.expected_nacks)) : 1);
   }
   if (m.state == State::alive || m.state == State::suspect) declare(now, State::suspect, p.target);
+  // Each nack is a member that could not reach the target either: an
+  // independent confirmation of our own suspicion (Lifeguard counts them for
+  // our health; we also let them shorten the suspicion, as confirmations do).
+  if (auto s = suspicions_.find(p.target); s != suspicions_.end()) {
+    for (const auto& helper : p.nackers) s->second.confirmers.insert(helper);
+  }
 }
 
 void Membership::send_indirect(Instant now) {
@@ -495,6 +508,11 @@ void Membership::send_indirect(Instant now) {
     counters_.indirect_probes += 1;
   }
   if (config_.lifeguard) p.expected_nacks = helpers.size();
+  // A second direct ping alongside the indirect ones (memberlist sends its
+  // TCP ping here): one lost datagram should not make a suspect.
+  GossipWriter w(identity_.id);
+  w.add(Ping{p.seq, p.target});
+  send(p.address, w, false);
 }
 
 void Membership::on_ack(Instant now, const Ack& a) {
@@ -517,7 +535,7 @@ void Membership::on_ack(Instant now, const Ack& a) {
   Member& m = it->second;
   m.good += 1;
   m.last_ack = now;
-  if (!a.forwarded) {
+  if (!a.forwarded && !probe_->indirect_sent) {  // later acks may answer the second ping: no RTT sample
     const Duration sample = now - probe_->sent;
     m.srtt = m.srtt
                  ? Duration{static_cast<std::int64_t>((1 - kRttSmoothing) * static_cast<double>(m.srtt->ns) +
@@ -527,9 +545,10 @@ void Membership::on_ack(Instant now, const Ack& a) {
   }
 }
 
-void Membership::on_nack(const Nack& n) {
-  if (probe_ && probe_->seq == n.seq) {
+void Membership::on_nack(const crypto::NodeId& from, const Nack& n) {
+  if (probe_ && probe_->seq == n.seq && probe_->nacks < probe_->expected_nacks) {
     probe_->nacks += 1;
+    probe_->nackers.push_back(from);
   } else {
     counters_.unexpected_ack += 1;
   }

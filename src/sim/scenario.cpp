@@ -112,9 +112,14 @@ Result<Scenario, std::string> named_scenario(std::string_view name, std::optiona
     // nodes for 2 s each between t=25 and t=35 s.
     s = base(std::string(name), "underlay", 1000, seconds(60));
     s.topology.link = link(milliseconds(10), milliseconds(2));
-    if (name == "membership-lossy") s.topology.link.loss = 0.10;
     s.membership.enabled = true;
     s.membership.converge_within = seconds(10);
+    if (name == "membership-lossy") {
+      // A lost table datagram leaves a hole that probes repair only within a
+      // probe round, so a full view is printed, not expected, under loss.
+      s.topology.link.loss = 0.10;
+      s.membership.converge_within.reset();
+    }
     s.membership.detection_bound = 1.5;
     s.expect.converge = false;
     s.check_interval = milliseconds(100);  // resolution of the convergence time
