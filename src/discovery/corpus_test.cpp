@@ -1,4 +1,4 @@
-// Seeds for the fuzzers: valid beacons and peer lists. The committed files in
+// Seeds for the fuzzer: valid beacons. The committed files in
 // src/discovery/corpus/ must equal these seeds, so fuzzing starts from current
 // encodings. After changing a seed, run this test with
 // HYPHAE_DISCOVERY_CORPUS_WRITE=1 to rewrite the files.
@@ -10,7 +10,6 @@
 #include <iterator>
 
 #include "discovery/beacon.hpp"
-#include "discovery/peer_exchange.hpp"
 #include "discovery/test_util.hpp"
 
 namespace hyphae::discovery {
@@ -23,22 +22,6 @@ Seeds beacon_seeds() {
   return {
       {"first", encode_beacon(test::identity(1), 9900, 0x1122334455667788, 0)},
       {"later", encode_beacon(test::identity(2), 9999, 0x0102030405060708, 12345)},
-  };
-}
-
-Seeds peer_list_seeds() {
-  std::vector<PeerHint> many;
-  for (std::uint8_t n = 1; n <= kMaxExchangePeers; ++n) {
-    PeerHint p;
-    p.id.bytes.fill(n);
-    p.address = n % 2 ? Endpoint::v4(0x0a000000u | n, 9900)
-                      : *Endpoint::parse("[fd00::" + std::to_string(n) + "]:9900");
-    many.push_back(p);
-  }
-  return {
-      {"empty", encode_peer_list({})},
-      {"one", encode_peer_list(std::vector(many.begin(), many.begin() + 1))},
-      {"full", encode_peer_list(many)},
   };
 }
 
@@ -64,14 +47,12 @@ void check(const std::string& sub, const Seeds& seeds) {
 
 TEST(DiscoveryCorpus, SeedsDecode) {
   for (const auto& [name, bytes] : beacon_seeds()) EXPECT_TRUE(decode_beacon(bytes)) << name;
-  for (const auto& [name, bytes] : peer_list_seeds()) EXPECT_TRUE(decode_peer_list(bytes)) << name;
 }
 
-// Directory names match the fuzz targets (fuzz_beacon, fuzz_peer_exchange):
-// scripts/fuzz-smoke finds each target's corpus by that name.
+// The directory name matches the fuzz target (fuzz_beacon): scripts/fuzz-smoke
+// finds each target's corpus by that name.
 TEST(DiscoveryCorpus, CommittedFilesEqualTheSeeds) {
   check("beacon", beacon_seeds());
-  check("peer_exchange", peer_list_seeds());
 }
 
 }  // namespace

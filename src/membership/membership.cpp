@@ -109,7 +109,7 @@ void Membership::on_packet(Instant now, Endpoint from, ByteView datagram) {
           if constexpr (std::is_same_v<T, Ping>) on_ping(now, from, it);
           if constexpr (std::is_same_v<T, Ack>) on_ack(now, it);
           if constexpr (std::is_same_v<T, PingReq>) on_ping_req(now, from, it);
-          if constexpr (std::is_same_v<T, Nack>) on_nack(packet->sender, it);
+          if constexpr (std::is_same_v<T, Nack>) on_nack(it);
         },
         packet->items[i]);
   }
@@ -489,12 +489,6 @@ void Membership::finish_probe(Instant now) {
         p.expected_nacks > 0 ? static_cast<int>(p.expected_nacks - std::min(p.nacks, p.expected_nacks)) : 1);
   }
   if (m.state == State::alive || m.state == State::suspect) declare(now, State::suspect, p.target);
-  // Each nack is a member that could not reach the target either: an
-  // independent confirmation of our own suspicion (Lifeguard counts them for
-  // our health; we also let them shorten the suspicion, as confirmations do).
-  if (auto s = suspicions_.find(p.target); s != suspicions_.end()) {
-    for (const auto& helper : p.nackers) s->second.confirmers.insert(helper);
-  }
 }
 
 void Membership::send_indirect(Instant now) {
@@ -545,10 +539,9 @@ void Membership::on_ack(Instant now, const Ack& a) {
   }
 }
 
-void Membership::on_nack(const crypto::NodeId& from, const Nack& n) {
+void Membership::on_nack(const Nack& n) {
   if (probe_ && probe_->seq == n.seq && probe_->nacks < probe_->expected_nacks) {
     probe_->nacks += 1;
-    probe_->nackers.push_back(from);
   } else {
     counters_.unexpected_ack += 1;
   }

@@ -162,7 +162,6 @@ class Membership {
     bool indirect_sent = false;
     std::size_t expected_nacks = 0;
     std::size_t nacks = 0;
-    std::vector<crypto::NodeId> nackers;
   };
   struct Relay {
     std::uint32_t their_seq = 0;
@@ -193,7 +192,7 @@ class Membership {
   void finish_probe(Instant now);
   void send_indirect(Instant now);
   void on_ack(Instant now, const Ack& a);
-  void on_nack(const crypto::NodeId& from, const Nack& n);
+  void on_nack(const Nack& n);
   void on_ping(Instant now, Endpoint from, const Ping& p);
   void on_ping_req(Instant now, Endpoint from, const PingReq& p);
   std::optional<crypto::NodeId> next_probe_target();

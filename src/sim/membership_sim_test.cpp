@@ -12,6 +12,8 @@
 #include <string_view>
 
 #include "sim/run.hpp"
+#include "sim/scenario.hpp"
+#include "sim/world.hpp"
 
 namespace hyphae::sim {
 namespace {
@@ -49,6 +51,33 @@ TEST_P(MembershipScenarios, ConvergesDetectsAndRaisesNoFalseAlarms) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, MembershipScenarios, ::testing::Values(1, 2));
+
+// The connection manager keeps target_degree Noise sessions with members it
+// learnt of through membership alone (no configured peers), and replaces a
+// neighbour that dies.
+TEST(MembershipSim, ConnectionManagerKeepsTargetDegreeThroughFailures) {
+  auto scenario = named_scenario("membership", 30);
+  ASSERT_TRUE(scenario);
+  scenario->faults = {Fault{.at = seconds(15), .kind = Fault::Kind::crash, .a = 7}};
+  scenario->membership.target_degree = 4;
+  auto world = World::create(*scenario, 1);
+  ASSERT_TRUE(world);
+  World& w = **world;
+  auto all_have_degree = [&] {
+    for (NodeIndex n = 0; n < w.size(); ++n) {
+      if (w.is_up(n) && w.connected_peers(n).size() < 4) return false;
+    }
+    return true;
+  };
+  ASSERT_TRUE(w.run_until(all_have_degree, seconds(10))) << "degree 4 not reached in 10 s";
+  ASSERT_TRUE(w.run_until(Instant{} + seconds(45)));
+  EXPECT_FALSE(w.is_up(7));
+  for (NodeIndex n = 0; n < w.size(); ++n) {
+    if (!w.is_up(n)) continue;
+    EXPECT_GE(w.connected_peers(n).size(), 4u) << "n" << n;
+    EXPECT_FALSE(w.connected_peers(n).contains(7)) << "n" << n;
+  }
+}
 
 }  // namespace
 }  // namespace hyphae::sim
