@@ -672,11 +672,17 @@ void Membership::answer_sync(Endpoint from, std::size_t request_size, const cryp
 }
 
 void Membership::send_sync(Endpoint to, bool reply) {
-  auto cookie = cookies_.find(to);
-  if (reply && cookie == cookies_.end()) {
-    want_table_.insert(to);
+  if (reply) {
+    // A request carries only our own record: the answer is a whole table,
+    // and sending ours too would double the cost for news gossip already spreads.
+    auto cookie = cookies_.find(to);
     GossipWriter w(identity_.id);
-    w.add(Sync{.reply = true});
+    if (cookie == cookies_.end()) {
+      want_table_.insert(to);  // the answer brings the cookie; then we ask again
+      w.add(Sync{.reply = true});
+    } else {
+      w.add(Sync{.reply = true, .cookie = cookie->second});
+    }
     w.add(RecordItem{members_.at(identity_.id).record});
     send(to, w, false);
     return;
@@ -689,8 +695,7 @@ void Membership::send_sync(Endpoint to, bool reply) {
   std::size_t i = 0;
   do {
     GossipWriter w(identity_.id);
-    // Only the first datagram asks for an answer: one request, one table back.
-    w.add(Sync{.reply = reply && i == 0, .cookie = reply ? cookie->second : cookie_for(to)});
+    w.add(Sync{.reply = false, .cookie = cookie_for(to)});
     while (i < records.size() && w.add(RecordItem{*records[i]})) ++i;
     send(to, w, false);
   } while (i < records.size());

@@ -201,8 +201,8 @@ class Membership {
 
   // Dissemination.
   void gossip(Instant now);
-  // A push-pull request (or answer) to `to`: our whole table when we hold its
-  // cookie, else only our own record, to fetch the cookie first.
+  // A sync request to `to` (our own record; with its cookie once we hold it),
+  // or an answer (our whole table).
   void send_sync(Endpoint to, bool reply);
   void answer_sync(Endpoint from, std::size_t request_size, const crypto::NodeId& sender, const Sync& s,
                    Instant now);

@@ -43,8 +43,12 @@ TEST_P(MembershipScenarios, ConvergesDetectsAndRaisesNoFalseAlarms) {
     if (std::string_view(scenario) != "membership-lossy") {
       EXPECT_LT(m["view_converged_at_ms"].get<double>(), 10'000) << scenario;
     }
-    EXPECT_EQ(m["detections"].get<std::size_t>(), 149u) << scenario;  // 1 of 150 crashes; 149 observe
+    // 1 of 150 crashes and all 149 survivors mark it dead. A survivor whose
+    // join tables all lost the crashed node's record learns only of its death
+    // (a tombstone, no node.failed event, so no detection time).
     EXPECT_EQ(m["undetected"].get<std::size_t>(), 0u) << scenario;
+    EXPECT_LE(m["detections"].get<std::size_t>(), 149u) << scenario;
+    EXPECT_GE(m["detections"].get<std::size_t>(), 140u) << scenario;
     EXPECT_EQ(m["false_positives"].get<std::uint64_t>(), 0u) << scenario;
     EXPECT_LE(m["detection_p99_ms"].get<double>(), m["detection_bound_ms"].get<double>()) << scenario;
   }

@@ -15,8 +15,7 @@
               reason in /metrics and leave the view unchanged.
 
 Records are built here with Python's `cryptography` (Ed25519) from
-docs/membership.md's layout; without it the forgery test falls back to
-byte-flipped and garbage datagrams only.
+docs/membership.md's layout.
 """
 
 import hashlib
@@ -30,12 +29,9 @@ import time
 
 from harness import Mesh, run_tests, wait_until
 
-try:
-    from cryptography.hazmat.primitives.asymmetric import ed25519, x25519
-    from cryptography.hazmat.primitives import serialization
-    HAVE_ED25519 = True
-except ImportError:  # pragma: no cover - depends on the machine
-    HAVE_ED25519 = False
+# Debian's python3-cryptography (scripts/deps installs it): real Ed25519 forgeries.
+from cryptography.hazmat.primitives.asymmetric import ed25519, x25519
+from cryptography.hazmat.primitives import serialization
 
 N = 5
 FORM_TIMEOUT = 10.0
@@ -238,21 +234,18 @@ def test_forged_datagrams():
         expect("malformed", [gossip(os.urandom(20))[:24] + bytes([9, 0, 1, 0]),
                              bytes([1, 5, 0, 0]) + os.urandom(20) + bytes([5, 0, 200]) + os.urandom(10),
                              gossip(os.urandom(20), os.urandom(30))])
-        if HAVE_ED25519:
-            mallory = Signer()
-            # An alive record about b, at a high incarnation and mallory's address, signed by mallory.
-            expect("key_mismatch", [gossip(mallory.id, mallory.record(1, victim, 10**6, ("127.0.0.1", 9)))])
-            # Mallory's own alive record with one signature byte flipped.
-            rec = bytearray(mallory.record(1, mallory.id, 1, ("127.0.0.1", 9)))
-            rec[-5] ^= 0x40
-            expect("bad_signature", [gossip(mallory.id, bytes(rec))])
-            # A genuine record of b's (its key is on this disk) at an old incarnation: a replay.
-            with open(os.path.join(b.dir, "node.key")) as f:
-                b_signer = Signer(bytes.fromhex(f.read().strip()))
-            assert b_signer.id == victim, "NodeId derivation differs from crypto/identity.hpp"
-            expect("stale", [gossip(mallory.id, b_signer.record(1, victim, 0, ("127.0.0.1", b.mesh_port)))])
-        else:
-            print("no Ed25519 in this Python (pip package cryptography): signed forgeries skipped", flush=True)
+        mallory = Signer()
+        # An alive record about b, at a high incarnation and mallory's address, signed by mallory.
+        expect("key_mismatch", [gossip(mallory.id, mallory.record(1, victim, 10**6, ("127.0.0.1", 9)))])
+        # Mallory's own alive record with one signature byte flipped.
+        rec = bytearray(mallory.record(1, mallory.id, 1, ("127.0.0.1", 9)))
+        rec[-5] ^= 0x40
+        expect("bad_signature", [gossip(mallory.id, bytes(rec))])
+        # A genuine record of b's (its key is on this disk) at an old incarnation: a replay.
+        with open(os.path.join(b.dir, "node.key")) as f:
+            b_signer = Signer(bytes.fromhex(f.read().strip()))
+        assert b_signer.id == victim, "NodeId derivation differs from crypto/identity.hpp"
+        expect("stale", [gossip(mallory.id, b_signer.record(1, victim, 0, ("127.0.0.1", b.mesh_port)))])
         sock.close()
         time.sleep(1.5)  # a probe round or so, to see nothing changed afterwards either
         view_after = {k: (v["state"], v["incarnation"], v["address"]) for k, v in a.members().items()}
