@@ -286,7 +286,7 @@ json membership_stats_json(const membership::Membership* m, Instant now) {
            {{"malformed", c.malformed},
             {"bad_signature", c.bad_signature},
             {"key_mismatch", c.key_mismatch},
-            {"unknown_declarer", c.unknown_declarer},
+            {"bad_declarer", c.bad_declarer},
             {"stale", c.stale},
             {"wrong_target", c.wrong_target},
             {"unexpected_ack", c.unexpected_ack},

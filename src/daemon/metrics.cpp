@@ -33,7 +33,7 @@ void membership_metrics(std::string& out, const membership::Membership& m, Insta
   const std::pair<std::string_view, std::uint64_t> dropped[] = {{"malformed", c.malformed},
                                                                 {"bad_signature", c.bad_signature},
                                                                 {"key_mismatch", c.key_mismatch},
-                                                                {"unknown_declarer", c.unknown_declarer},
+                                                                {"bad_declarer", c.bad_declarer},
                                                                 {"stale", c.stale},
                                                                 {"wrong_target", c.wrong_target},
                                                                 {"unexpected_ack", c.unexpected_ack},

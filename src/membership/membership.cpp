@@ -98,10 +98,24 @@ void Membership::on_packet(Instant now, Endpoint from, ByteView datagram) {
   // us, so it updates our view without being gossiped on (a mass join would
   // otherwise re-flood every record once per joiner).
   quiet_merge_ = sync && !sync->reply;
+  corrections_.clear();
   for (std::size_t i = 0; i < packet->count; ++i) {
     if (const auto* rec = std::get_if<RecordItem>(&packet->items[i])) consider(now, rec->bytes);
   }
   quiet_merge_ = false;
+  if (!corrections_.empty()) {
+    // One datagram of newer alive records back, at most three times what
+    // came in (the anti-amplification bound the sync answer keeps too).
+    GossipWriter w(identity_.id);
+    for (const auto& id : corrections_) {
+      const Bytes& rec = members_.at(id).record;
+      if (w.size() + rec.size() + 3 > 3 * datagram.size() || !w.add(RecordItem{rec})) break;
+    }
+    if (w.items() > 0) {
+      counters_.corrections += 1;
+      send(from, w, false);
+    }
+  }
   for (std::size_t i = 0; i < packet->count; ++i) {
     std::visit(
         [&](const auto& it) {
@@ -231,6 +245,11 @@ Membership::Applied Membership::consider(Instant now, ByteView bytes) {
     const Member& m = it->second;
     if (r.incarnation < m.incarnation) {
       counters_.stale += 1;
+      // The sender believes an old suspicion or death: it may be about to
+      // declare a live member dead. Tell it what we know (on_packet answers).
+      if ((r.state == State::suspect || r.state == State::dead) && m.state == State::alive) {
+        corrections_.push_back(r.subject);
+      }
       return Applied::unchanged;
     }
     const bool same = r.incarnation == m.incarnation;
@@ -258,10 +277,14 @@ Membership::Applied Membership::consider(Instant now, ByteView bytes) {
     return Applied::unchanged;
   }
   if (!self_signed) {
+    // Any member may declare another suspect or dead (SWIM); the subject
+    // refutes a false claim. A declarer we have not met is accepted: a
+    // table datagram we lost may be all that hid it. A member cannot
+    // declare itself (that is `left`), nor can one we hold dead.
     auto d = members_.find(*signer_id);
-    if (*signer_id == r.subject || d == members_.end() || d->second.state == State::dead ||
-        d->second.state == State::left) {
-      counters_.unknown_declarer += 1;
+    if (*signer_id == r.subject ||
+        (d != members_.end() && (d->second.state == State::dead || d->second.state == State::left))) {
+      counters_.bad_declarer += 1;
       return Applied::unchanged;
     }
   }
@@ -345,7 +368,7 @@ Membership::Applied Membership::apply(Instant now, const Record& r, const crypto
         const auto k = static_cast<std::size_t>(std::max(0.0, config_.suspicion_mult - 2.0));
         s.timeout.expected_confirmations = n >= k + 2 ? k : 0;
         // Confirm or refute it ourselves soon. In a big mesh a few volunteers suffice.
-        const double p = std::min(1.0, 2.0 * static_cast<double>(k + 1) / static_cast<double>(n));
+        const double p = std::min(1.0, 4.0 * static_cast<double>(k + 1) / static_cast<double>(n));
         if (rng_.unit() < p) probe_soon_.push_back(r.subject);
       }
       suspicions_[r.subject] = std::move(s);

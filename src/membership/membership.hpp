@@ -80,18 +80,19 @@ struct MemberView {
 
 struct MembershipCounters {
   std::uint64_t packets_in = 0, packets_out = 0, bytes_in = 0, bytes_out = 0;
-  std::uint64_t malformed = 0;         // undecodable packet or record
-  std::uint64_t bad_signature = 0;     // forged: signature does not verify
-  std::uint64_t key_mismatch = 0;      // forged: signing key does not belong to the subject
-  std::uint64_t unknown_declarer = 0;  // suspect/dead from a node we do not know alive
-  std::uint64_t stale = 0;             // lower incarnation than known: replayed or late
-  std::uint64_t duplicate = 0;         // already known; normal gossip redundancy
-  std::uint64_t wrong_target = 0;      // ping meant for another node id
-  std::uint64_t unexpected_ack = 0;    // ack/nack for no probe of ours (late or forged)
-  std::uint64_t sync_refused = 0;      // push-pull request over the rate limit or unproven
-  std::uint64_t table_full = 0;        // max_members reached
+  std::uint64_t malformed = 0;       // undecodable packet or record
+  std::uint64_t bad_signature = 0;   // forged: signature does not verify
+  std::uint64_t key_mismatch = 0;    // forged: signing key does not belong to the subject
+  std::uint64_t bad_declarer = 0;    // suspect/dead declared by the subject itself or by a dead member
+  std::uint64_t stale = 0;           // lower incarnation than known: replayed or late
+  std::uint64_t duplicate = 0;       // already known; normal gossip redundancy
+  std::uint64_t wrong_target = 0;    // ping meant for another node id
+  std::uint64_t unexpected_ack = 0;  // ack/nack for no probe of ours (late or forged)
+  std::uint64_t sync_refused = 0;    // push-pull request over the rate limit or unproven
+  std::uint64_t table_full = 0;      // max_members reached
   std::uint64_t probes = 0, probe_failures = 0, indirect_probes = 0, refutations = 0;
   std::uint64_t suspicions = 0, deaths_declared = 0;
+  std::uint64_t corrections = 0;  // newer alive records sent back to a sender of stale suspicions
 };
 
 class Membership {
@@ -262,6 +263,7 @@ class Membership {
   bool quiet_merge_ = false;  // applying a push-pull answer: do not gossip what it taught us
   std::array<std::uint8_t, 32> cookie_key_{};
   std::unordered_map<Endpoint, std::uint64_t> cookies_;  // theirs, learnt from their answers
+  std::vector<crypto::NodeId> corrections_;              // members a datagram being handled had stale news of
   std::set<Endpoint> want_table_;                        // sync requests waiting for a cookie
 
   std::optional<Instant> deadline_;

@@ -224,17 +224,20 @@ TEST(Membership, ForgedReplayedAndMalformedRecordsAreCountedAndIgnored) {
   c.inject(0, 2, {flipped});
   EXPECT_EQ(c.nodes[0]->counters().bad_signature, 1u);
 
-  // A dead declaration by a stranger.
-  c.inject(0, 2, {make_record(mallory, State::dead, victim, 0, {})});
-  EXPECT_EQ(c.nodes[0]->counters().unknown_declarer, 1u);
+  // A member declaring itself dead (that would be `left`).
+  c.inject(0, 2, {make_record(*c.ids[1], State::dead, victim, 0, {})});
+  EXPECT_EQ(c.nodes[0]->counters().bad_declarer, 1u);
 
   // A replay of an old incarnation after the victim moved on.
   const Bytes old_suspect = make_record(*c.ids[2], State::suspect, victim, 0, {});
   c.inject(1, 2, {old_suspect});  // the victim refutes: incarnation 1
   c.run_for(seconds(2));
   const auto before = c.nodes[0]->counters().stale;
+  const auto corrections = c.nodes[0]->counters().corrections;
   c.inject(0, 2, {old_suspect});
   EXPECT_EQ(c.nodes[0]->counters().stale, before + 1);
+  // ...and the sender of the stale suspicion is sent the newer alive record.
+  EXPECT_EQ(c.nodes[0]->counters().corrections, corrections + 1);
 
   // Garbage.
   const Bytes junk{1, 5, 0, 0, 9};

@@ -88,7 +88,8 @@ void membership_summary(const World& w, const Scenario& scenario, ordered_json& 
   const membership::MembershipConfig mc = *w.node_config().membership;
   const double n = static_cast<double>(w.size());
   const double factor = mc.suspicion_mult * std::log10(std::max(2.0, n));
-  const double bound_ms = ms.detection_bound.value_or(0) * mc.probe_interval.ms() * factor;
+  const double bound_ms =
+      ms.detection_bound.value_or(1.5) * mc.probe_interval.ms() * factor;  // printed always
   const double p50 = percentile_ms(st.detection_ns, 50), p99 = percentile_ms(st.detection_ns, 99);
   const double seconds = std::max(1e-9, (w.now() - w.start()).seconds());
   const double bytes_per_node_s = static_cast<double>(w.membership_bytes_out()) / n / seconds;

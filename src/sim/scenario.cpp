@@ -119,6 +119,8 @@ Result<Scenario, std::string> named_scenario(std::string_view name, std::optiona
       // probe round, so a full view is printed, not expected, under loss.
       s.topology.link.loss = 0.10;
       s.membership.converge_within.reset();
+      // Lost confirmations keep Lifeguard's longer timeouts: printed, not bounded.
+      s.membership.detection_bound.reset();
     }
     s.membership.detection_bound = 1.5;
     s.expect.converge = false;
