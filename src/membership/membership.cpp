@@ -13,7 +13,7 @@ namespace {
 constexpr std::size_t kMaxRelays = 1024;
 constexpr double kLossSmoothing = 0.2;   // EWMA weight of one probe outcome
 constexpr double kRttSmoothing = 0.125;  // RFC 6298's alpha
-constexpr int kJoinResyncs = 3;  // push-pulls with a seed after its first answer, once the mesh filled in
+constexpr int kJoinResyncs = 3;  // table pulls from a seed after its first answer, once the mesh filled in
 constexpr Duration kJoinRetry = seconds(2);
 constexpr Duration kReapEvery = seconds(1);
 
@@ -65,10 +65,9 @@ Membership::Membership(const MembershipConfig& config, const crypto::Identity& i
       now +
       Duration{static_cast<std::int64_t>(rng_.below(static_cast<std::uint64_t>(config_.probe_interval.ns)))};
   next_gossip_at_ = now + config_.gossip_interval;
-  // Spread push-pulls too, or a mesh started at once would exchange tables in one burst.
-  next_push_pull_at_ =
-      now +
-      Duration{static_cast<std::int64_t>(rng_.unit() * static_cast<double>(config_.push_pull_interval.ns))};
+  // Spread syncs too, or a mesh started at once would pull tables in one burst.
+  next_sync_at_ =
+      now + Duration{static_cast<std::int64_t>(rng_.unit() * static_cast<double>(config_.sync_interval.ns))};
   next_reap_at_ = now + kReapEvery;
   recompute_deadline();
 }
@@ -94,7 +93,7 @@ void Membership::on_packet(Instant now, Endpoint from, ByteView datagram) {
   for (std::size_t i = 0; i < packet->count; ++i) {
     if (const auto* s = std::get_if<Sync>(&packet->items[i])) sync = *s;
   }
-  // A push-pull answer is a member's whole table: old news to everyone but
+  // A sync answer is a member's whole table: old news to everyone but
   // us, so it updates our view without being gossiped on (a mass join would
   // otherwise re-flood every record once per joiner).
   quiet_merge_ = sync && !sync->reply;
@@ -103,19 +102,7 @@ void Membership::on_packet(Instant now, Endpoint from, ByteView datagram) {
     if (const auto* rec = std::get_if<RecordItem>(&packet->items[i])) consider(now, rec->bytes);
   }
   quiet_merge_ = false;
-  if (!corrections_.empty()) {
-    // One datagram of newer alive records back, at most three times what
-    // came in (the anti-amplification bound the sync answer keeps too).
-    GossipWriter w(identity_.id);
-    for (const auto& id : corrections_) {
-      const Bytes& rec = members_.at(id).record;
-      if (w.size() + rec.size() + 3 > 3 * datagram.size() || !w.add(RecordItem{rec})) break;
-    }
-    if (w.items() > 0) {
-      counters_.corrections += 1;
-      send(from, w, false);
-    }
-  }
+  send_corrections(from, datagram.size());
   for (std::size_t i = 0; i < packet->count; ++i) {
     std::visit(
         [&](const auto& it) {
@@ -183,12 +170,12 @@ void Membership::on_tick(Instant now) {
     j.next = now + (j.answered ? config_.probe_interval * 2 : kJoinRetry);
   }
   std::erase_if(joins_, [](const JoinTarget& j) { return j.answered && j.rounds_left <= 0; });
-  if (now >= next_push_pull_at_) {
+  if (now >= next_sync_at_) {
     // memberlist's pushPullScale: beyond 32 members, slow down by log2(N / 32) + 1.
     const double n = static_cast<double>(members_.size());
     const double scale = n <= 32 ? 1.0 : std::ceil(std::log2(n) - std::log2(32.0)) + 1.0;
-    next_push_pull_at_ =
-        now + Duration{static_cast<std::int64_t>(scale * static_cast<double>(config_.push_pull_interval.ns) *
+    next_sync_at_ =
+        now + Duration{static_cast<std::int64_t>(scale * static_cast<double>(config_.sync_interval.ns) *
                                                  (0.75 + 0.5 * rng_.unit()))};
     auto targets = random_members(1, nullptr, now, false);
     if (!targets.empty()) send_sync(members_.at(targets[0]).address, true);
@@ -247,7 +234,8 @@ Membership::Applied Membership::consider(Instant now, ByteView bytes) {
       counters_.stale += 1;
       // The sender believes an old suspicion or death: it may be about to
       // declare a live member dead. Tell it what we know (on_packet answers).
-      if ((r.state == State::suspect || r.state == State::dead) && m.state == State::alive) {
+      if (config_.lifeguard && (r.state == State::suspect || r.state == State::dead) &&
+          m.state == State::alive) {
         corrections_.push_back(r.subject);
       }
       return Applied::unchanged;
@@ -694,6 +682,20 @@ void Membership::answer_sync(Endpoint from, std::size_t request_size, const cryp
   send(from, w, false);
 }
 
+void Membership::send_corrections(Endpoint to, std::size_t request_size) {
+  if (corrections_.empty()) return;
+  // One datagram of newer alive records back, at most three times what came
+  // in (the anti-amplification bound the sync answer keeps too).
+  GossipWriter w(identity_.id);
+  for (const auto& id : corrections_) {
+    const Bytes& rec = members_.at(id).record;
+    if (w.size() + rec.size() + 3 > 3 * request_size || !w.add(RecordItem{rec})) break;
+  }
+  if (w.items() == 0) return;
+  counters_.corrections += 1;
+  send(to, w, false);
+}
+
 void Membership::send_sync(Endpoint to, bool reply) {
   if (reply) {
     // A request carries only our own record: the answer is a whole table,
@@ -779,7 +781,7 @@ void Membership::recompute_deadline() {
     deadline_.reset();
     return;
   }
-  Instant d = std::min({next_probe_at_, next_gossip_at_, next_push_pull_at_, next_reap_at_});
+  Instant d = std::min({next_probe_at_, next_gossip_at_, next_sync_at_, next_reap_at_});
   if (probe_ && !probe_->acked && !probe_->indirect_sent) d = std::min(d, probe_->indirect_at);
   for (const auto& [seq, r] : relays_)
     d = std::min(d, r.nacked || !config_.lifeguard ? r.expires : r.nack_at);

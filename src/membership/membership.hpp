@@ -2,7 +2,7 @@
 // state.go is the model): randomised round-robin probing with indirect probes
 // through k members, suspicion before death, incarnation numbers and
 // refutation, infection-style dissemination piggybacked on probes, periodic
-// push-pull state exchange; Lifeguard's local health awareness (LHA-probe:
+// table pulls (sync) at join and periodically; Lifeguard's local health awareness (LHA-probe:
 // slow down when we ourselves look unhealthy, judged by missing nacks),
 // LHA-suspicion (a suspicion timeout that shrinks as independent members
 // confirm it) and the buddy system (a suspect learns it is suspected from the
@@ -40,14 +40,14 @@ struct MembershipConfig {
   std::size_t indirect_probes = 3;
   double suspicion_mult = 4.0;      // min suspicion = mult * log10(N) * probe_interval
   double suspicion_max_mult = 6.0;  // Lifeguard: a fresh suspicion starts at max = this * min
-  bool lifeguard = true;            // false: plain SWIM (fixed timeouts, no nacks, no buddy)
+  bool lifeguard = true;            // false: plain SWIM (fixed timeouts, no nacks, no buddy, no corrections)
   int awareness_max = 8;            // local health multiplier ceiling
   Duration gossip_interval = milliseconds(200);
   std::size_t gossip_fanout = 3;
-  double retransmit_mult = 4.0;               // a record is sent mult * ceil(log10(N + 1)) times
-  Duration push_pull_interval = seconds(30);  // scaled up for large N, as memberlist does
-  Duration gossip_to_dead = seconds(30);      // keep gossiping to a dead member so it can refute
-  Duration dead_retention = seconds(600);     // then forget a dead or left member
+  double retransmit_mult = 4.0;            // a record is sent mult * ceil(log10(N + 1)) times
+  Duration sync_interval = seconds(30);    // scaled up for large N, as memberlist does
+  Duration gossip_to_dead = seconds(30);   // keep gossiping to a dead member so it can refute
+  Duration dead_retention = seconds(600);  // then forget a dead or left member
   std::size_t max_members = 65536;
   std::size_t sync_replies_per_second = 100;  // whole-table answers (each many datagrams): a bandwidth cap
 };
@@ -88,7 +88,7 @@ struct MembershipCounters {
   std::uint64_t duplicate = 0;       // already known; normal gossip redundancy
   std::uint64_t wrong_target = 0;    // ping meant for another node id
   std::uint64_t unexpected_ack = 0;  // ack/nack for no probe of ours (late or forged)
-  std::uint64_t sync_refused = 0;    // push-pull request over the rate limit or unproven
+  std::uint64_t sync_refused = 0;    // sync request over the rate limit or without our cookie
   std::uint64_t table_full = 0;      // max_members reached
   std::uint64_t probes = 0, probe_failures = 0, indirect_probes = 0, refutations = 0;
   std::uint64_t suspicions = 0, deaths_declared = 0;
@@ -137,7 +137,7 @@ class Membership {
     State state = State::alive;
     std::uint64_t incarnation = 0;
     Endpoint address;
-    Bytes record;  // the latest record about it, forwarded in push-pull
+    Bytes record;  // the latest record about it, sent in table answers
     Instant since;
     Instant first_seen;
     Duration up_before;  // time alive/suspect before `since` (availability)
@@ -208,6 +208,8 @@ class Membership {
   void answer_sync(Endpoint from, std::size_t request_size, const crypto::NodeId& sender, const Sync& s,
                    Instant now);
   std::uint64_t cookie_for(const Endpoint& e) const;
+  // Newer alive records to a sender of stale suspicions (corrections_).
+  void send_corrections(Endpoint to, std::size_t request_size);
   void send(Endpoint to, GossipWriter& w, bool piggyback);
   void piggyback(GossipWriter& w);
   std::uint32_t retransmit_limit() const;
@@ -248,11 +250,11 @@ class Membership {
   std::set<std::tuple<std::uint32_t, std::uint64_t, crypto::NodeId>> broadcast_order_;
   std::uint64_t broadcast_seq_ = 0;
   Instant next_gossip_at_;
-  Instant next_push_pull_at_;
+  Instant next_sync_at_;
   struct JoinTarget {
     Endpoint address;
     Instant next;
-    int rounds_left;  // push-pulls still to do once it answers
+    int rounds_left;  // table pulls still to do once it answers
     bool answered = false;
   };
   std::vector<JoinTarget> joins_;
@@ -260,7 +262,7 @@ class Membership {
   Instant sync_tokens_at_;
   Instant next_reap_at_;
   bool left_ = false;
-  bool quiet_merge_ = false;  // applying a push-pull answer: do not gossip what it taught us
+  bool quiet_merge_ = false;  // applying a sync answer (a table): do not gossip what it taught us
   std::array<std::uint8_t, 32> cookie_key_{};
   std::unordered_map<Endpoint, std::uint64_t> cookies_;  // theirs, learnt from their answers
   std::vector<crypto::NodeId> corrections_;              // members a datagram being handled had stale news of

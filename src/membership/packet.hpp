@@ -51,7 +51,7 @@ struct Nack {
 struct RecordItem {
   ByteView bytes;  // one encoded record; decoded and verified by the membership core
 };
-// Marks a state exchange (push-pull): the records in this datagram are the
+// Marks a state exchange (sync): the records in this datagram are the
 // sender's state; `reply` asks for ours back. A whole table goes only to an
 // address that echoes the cookie we sent it before (a return-routability
 // check, as DNS cookies and QUIC Retry do): a forged source address earns

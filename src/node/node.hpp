@@ -93,7 +93,7 @@ class Node {
   Result<std::uint64_t, SendError> send(Instant now, const crypto::NodeId& to, wire::MessageType type,
                                         wire::Priority priority, ByteView payload);
 
-  // Joins the membership through these addresses (push-pull; retried until
+  // Joins the membership through these addresses (a table pull; retried until
   // one answers). Without membership, dials them instead.
   void join(Instant now, const std::vector<Endpoint>& seeds);
   // A LAN beacon announced a node: join through it. The beacon is only a
