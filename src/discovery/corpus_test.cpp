@@ -51,9 +51,7 @@ TEST(DiscoveryCorpus, SeedsDecode) {
 
 // The directory name matches the fuzz target (fuzz_beacon): scripts/fuzz-smoke
 // finds each target's corpus by that name.
-TEST(DiscoveryCorpus, CommittedFilesEqualTheSeeds) {
-  check("beacon", beacon_seeds());
-}
+TEST(DiscoveryCorpus, CommittedFilesEqualTheSeeds) { check("beacon", beacon_seeds()); }
 
 }  // namespace
 }  // namespace hyphae::discovery

@@ -8,6 +8,7 @@
 // Method: the named membership scenarios, 150 nodes, two seeds each.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <sstream>
 #include <string_view>
 
@@ -18,13 +19,14 @@
 namespace hyphae::sim {
 namespace {
 
-nlohmann::ordered_json run(const std::string& scenario, std::uint64_t seed) {
+nlohmann::ordered_json run(const std::string& scenario, std::uint64_t seed, bool plain_swim = false) {
   SimOptions o;
   o.scenario = scenario;
-  o.nodes = 150;
+  o.nodes = scenario == "membership-slow" ? 200 : 150;
   o.seed = seed;
-  o.duration = seconds(40);
+  o.duration = seconds(scenario == "membership-slow" ? 45 : 40);
   o.progress = false;
+  o.plain_swim = plain_swim;
   std::ostringstream progress;
   auto s = run_scenario(o, progress);
   EXPECT_TRUE(s.has_value());
@@ -58,6 +60,29 @@ TEST_P(MembershipScenarios, ConvergesDetectsAndRaisesNoFalseAlarms) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, MembershipScenarios, ::testing::Values(1, 2));
+
+// Lifeguard's case: 5 % of the members handle every datagram 6 s late for
+// 20 s. Their probes time out and refutations reach them late; plain SWIM
+// lets their suspicions kill live members, Lifeguard (local health, long
+// unconfirmed suspicions) does not. At 1 000 nodes: 8 against 89 542
+// (bench/membership).
+TEST(MembershipSim, LifeguardKeepsSlowMembersFromRaisingFalseAlarms) {
+  const auto lifeguard = run("membership-slow", 1);
+  const auto plain = run("membership-slow", 1, true);
+  ASSERT_FALSE(lifeguard.is_null() || plain.is_null());
+  const auto fp = [](const nlohmann::ordered_json& m) { return m["false_positives"].get<std::uint64_t>(); };
+  const auto suspicions = [](const nlohmann::ordered_json& m) {
+    return m["suspicions"].get<std::uint64_t>();
+  };
+  std::printf(
+      "slow members, 200 nodes: false positives Lifeguard %llu, plain SWIM %llu; suspicions %llu, %llu\n",
+      static_cast<unsigned long long>(fp(lifeguard)), static_cast<unsigned long long>(fp(plain)),
+      static_cast<unsigned long long>(suspicions(lifeguard)),
+      static_cast<unsigned long long>(suspicions(plain)));
+  EXPECT_EQ(fp(lifeguard), 0u);
+  EXPECT_GT(fp(plain), 0u);
+  EXPECT_LT(2 * suspicions(lifeguard), suspicions(plain));
+}
 
 // The connection manager keeps target_degree Noise sessions with members it
 // learnt of through membership alone (no configured peers), and replaces a

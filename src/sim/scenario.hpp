@@ -18,14 +18,15 @@
 namespace hyphae::sim {
 
 struct Fault {
-  enum class Kind : std::uint8_t { cut, degrade, restore, partition, heal, crash, restart, pause };
+  enum class Kind : std::uint8_t { cut, degrade, restore, partition, heal, crash, restart, pause, slow };
   Duration at;
   Kind kind = Kind::cut;
   NodeIndex a = 0;                             // cut/degrade/restore: one end; crash/restart/pause: the node
   NodeIndex b = 0;                             // cut/degrade/restore: the other end
   LinkParams link;                             // degrade
   std::vector<std::vector<NodeIndex>> groups;  // partition
-  Duration pause_for = seconds(1);             // pause
+  Duration pause_for = seconds(1);             // pause, slow: for how long
+  Duration slow_by{};                          // slow: every inbound datagram is handled this late
 };
 std::string_view name(Fault::Kind k);
 

@@ -227,7 +227,7 @@ void World::transmit(NodeIndex from, node::Transmit t) {
               Event{.kind = Event::Kind::deliver, .node = *to, .from = from, .data = std::move(t.data)});
 }
 
-void World::deliver(NodeIndex to, NodeIndex from, Bytes& data) {
+void World::deliver(NodeIndex to, NodeIndex from, Bytes& data, bool delayed) {
   Slot& s = slots_[to];
   auto drop = [&](DropReason r) {
     ++stats_.dropped;
@@ -235,6 +235,13 @@ void World::deliver(NodeIndex to, NodeIndex from, Bytes& data) {
     record(TraceKind::drop, to, from, data.size(), name(r), data);
   };
   if (!s.node) return drop(DropReason::node_down);
+  if (!delayed && now_ < s.slow_until) {
+    // A slow process: the datagram sits in its socket until it gets to it.
+    queue_.push(
+        now_ + s.slow_by,
+        Event{.kind = Event::Kind::deliver, .node = to, .from = from, .index = 1, .data = std::move(data)});
+    return;
+  }
   if (s.paused) {
     if (s.backlog.size() >= kSocketBacklog) return drop(DropReason::socket_full);
     s.backlog.emplace_back(from, std::move(data));
@@ -405,6 +412,10 @@ void World::apply(const Fault& f) {
       break;
     case Fault::Kind::pause:
       pause(f.a, f.pause_for);
+      break;
+    case Fault::Kind::slow:
+      slots_[f.a].slow_until = now_ + f.pause_for;
+      slots_[f.a].slow_by = f.slow_by;
       break;
   }
 }
@@ -588,7 +599,7 @@ void World::step(EventQueue<Event>::Item& item) {
   switch (e.kind) {
     case Event::Kind::deliver:
       ++stats_.events;
-      deliver(e.node, e.from, e.data);
+      deliver(e.node, e.from, e.data, e.index == 1);
       break;
     case Event::Kind::tick: {
       Slot& s = slots_[e.node];

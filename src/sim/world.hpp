@@ -178,6 +178,8 @@ class World {
     bool tick_missed = false;
     std::deque<std::pair<NodeIndex, Bytes>> backlog;  // datagrams that arrived while paused
     std::optional<Instant> down_since;                // crashed or paused since
+    Instant slow_until{};                             // until then every inbound datagram waits slow_by
+    Duration slow_by{};
     Instant last_tick_at{-1};
     std::uint32_t ticks_at_instant = 0;
     std::vector<NodeIndex> dials;
@@ -196,7 +198,7 @@ class World {
   void transmit(NodeIndex from, node::Transmit t);
   void handle(NodeIndex n, node::NodeEvent& e);
   void step(EventQueue<Event>::Item& item);
-  void deliver(NodeIndex to, NodeIndex from, Bytes& data);
+  void deliver(NodeIndex to, NodeIndex from, Bytes& data, bool delayed);
   void send_traffic(NodeIndex n);
   void run_checks();
   void fail_invariant(Violation v);
