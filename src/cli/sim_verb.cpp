@@ -8,10 +8,10 @@
 namespace hyphae::cli {
 
 void add_sim_options(CLI::App* sim, SimCliOptions& opts) {
-  sim->add_option(
-         "--scenario", opts.scenario,
-         "Scenario name (seven-city, full-mesh, ring, line, grid, random-geometric, small-world, "
-         "churn, partition, membership, membership-lossy, membership-paused) or a JSON/TOML scenario file")
+  sim->add_option("--scenario", opts.scenario,
+                  "Scenario name (seven-city, full-mesh, ring, line, grid, random-geometric, small-world, "
+                  "churn, partition, membership, membership-lossy, membership-paused, membership-slow) or a "
+                  "JSON/TOML scenario file")
       ->capture_default_str();
   sim->add_option("--nodes", opts.nodes, "Number of nodes (default: the scenario's)");
   sim->add_option("--seed", opts.seed, "Seed; the same seed replays the same run bit for bit")
