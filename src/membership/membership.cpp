@@ -13,7 +13,9 @@ namespace {
 constexpr std::size_t kMaxRelays = 1024;
 constexpr double kLossSmoothing = 0.2;   // EWMA weight of one probe outcome
 constexpr double kRttSmoothing = 0.125;  // RFC 6298's alpha
-constexpr int kJoinResyncs = 3;  // table pulls from a seed after its first answer, once the mesh filled in
+// After a seed answers, pull tables from random members every 2 s while the
+// last pull still taught us members, at most this many times.
+constexpr int kJoinPullsMax = 6;
 constexpr Duration kJoinRetry = seconds(2);
 constexpr Duration kReapEvery = seconds(1);
 
@@ -165,8 +167,18 @@ void Membership::on_tick(Instant now) {
   }
   for (auto& j : joins_) {
     if (now < j.next) continue;
-    send_sync(j.address, true);
-    if (j.answered) j.rounds_left -= 1;
+    if (j.answered && members_.size() == j.known_at_last_pull) {
+      j.rounds_left = 0;  // the last pull taught us nothing: our view is whole
+      continue;
+    }
+    // Until a seed answers, ask it again; afterwards pull from random members,
+    // so a thousand simultaneous joiners do not all queue at one seed.
+    const auto other = j.answered ? random_members(1, nullptr, now, false) : std::vector<crypto::NodeId>{};
+    send_sync(other.empty() ? j.address : members_.at(other[0]).address, true);
+    if (j.answered) {
+      j.rounds_left -= 1;
+      j.known_at_last_pull = members_.size();
+    }
     j.next = now + (j.answered ? config_.probe_interval * 2 : kJoinRetry);
   }
   std::erase_if(joins_, [](const JoinTarget& j) { return j.answered && j.rounds_left <= 0; });
@@ -192,7 +204,7 @@ void Membership::join(Instant now, const std::vector<Endpoint>& seeds) {
     if (s == advertise_) continue;
     const bool known =
         std::any_of(joins_.begin(), joins_.end(), [&](const JoinTarget& j) { return j.address == s; });
-    if (!known) joins_.push_back({.address = s, .next = now, .rounds_left = kJoinResyncs});
+    if (!known) joins_.push_back({.address = s, .next = now, .rounds_left = kJoinPullsMax});
   }
   on_tick(now);
 }
@@ -658,16 +670,14 @@ void Membership::answer_sync(Endpoint from, std::size_t request_size, const cryp
   auto it = members_.find(sender);
   const bool member_here = it != members_.end() && it->second.address == from &&
                            it->second.state != State::dead && it->second.state != State::left;
-  if (s.cookie == cookie_for(from) && member_here) {
-    if (sync_allowed(now)) {
-      send_sync(from, false);
-    } else {
-      counters_.sync_refused += 1;
-    }
+  const bool proven = s.cookie == cookie_for(from) && member_here;
+  if (proven && sync_allowed(now)) {
+    send_sync(from, false);
     return;
   }
-  // No cookie yet: one datagram with it, our record and a few members, never
-  // more than three times the request (QUIC's anti-amplification factor).
+  // No cookie yet, or over the table rate: one datagram with the cookie, our
+  // record and a few members (others to pull from), never more than three
+  // times the request (QUIC's anti-amplification factor).
   counters_.sync_refused += s.cookie != 0 ? 1 : 0;
   GossipWriter w(identity_.id);
   w.add(Sync{.reply = false, .cookie = cookie_for(from)});

@@ -254,8 +254,9 @@ class Membership {
   struct JoinTarget {
     Endpoint address;
     Instant next;
-    int rounds_left;  // table pulls still to do once it answers
+    int rounds_left;  // table pulls still allowed once it answers
     bool answered = false;
+    std::size_t known_at_last_pull = 0;  // members_.size() when we last pulled
   };
   std::vector<JoinTarget> joins_;
   double sync_tokens_;
