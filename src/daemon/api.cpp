@@ -274,24 +274,21 @@ HttpResponse get_messages(ApiContext& ctx, const HttpRequest& req) {
   return json_reply(req, out);
 }
 
-json membership_stats_json(const membership::Membership* m, Instant now) {
+json membership_stats_json(const membership::Membership* m) {
   if (m == nullptr) return nullptr;
   const auto& c = m->counters();
-  std::map<std::string, std::size_t> members{{"alive", 0}, {"suspect", 0}, {"dead", 0}, {"left", 0}};
-  for (const auto& v : m->members(now)) members[std::string(membership::name(v.state))] += 1;
+  json members = json::object();
+  const auto by_state = m->count_by_state();
+  for (auto s : {membership::State::alive, membership::State::suspect, membership::State::dead,
+                 membership::State::left}) {
+    members[std::string(membership::name(s))] = by_state[static_cast<std::size_t>(s) - 1];
+  }
+  json dropped = json::object();
+  for (const auto& [reason, value] : c.dropped()) dropped[std::string(reason)] = value;
   return {{"incarnation", m->incarnation()},
           {"awareness", m->awareness()},
           {"members", members},
-          {"dropped",
-           {{"malformed", c.malformed},
-            {"bad_signature", c.bad_signature},
-            {"key_mismatch", c.key_mismatch},
-            {"bad_declarer", c.bad_declarer},
-            {"stale", c.stale},
-            {"wrong_target", c.wrong_target},
-            {"unexpected_ack", c.unexpected_ack},
-            {"sync_refused", c.sync_refused},
-            {"table_full", c.table_full}}},
+          {"dropped", dropped},
           {"duplicate", c.duplicate},
           {"packets_in", c.packets_in},
           {"packets_out", c.packets_out},
@@ -321,7 +318,7 @@ json discovery_stats_json(const LanDiscoveryRunner* lan) {
 }
 
 json stats_json(ApiContext& ctx) {
-  return ctx.runner.with_node([&](node::Node& n, Instant now) {
+  return ctx.runner.with_node([&](node::Node& n, Instant) {
     const node::Counters& c = n.counters();
     json dropped = json::object();
     for (std::size_t i = 0; i < c.rx_dropped.size(); ++i) {
@@ -343,7 +340,7 @@ json stats_json(ApiContext& ctx) {
                 {"outbox", n.outbox_size()},
                 {"inbox", ctx.inbox.size()},
                 {"tx_errors", ctx.runner.send_errors()},
-                {"membership", membership_stats_json(n.membership(), now)},
+                {"membership", membership_stats_json(n.membership())},
                 {"discovery", discovery_stats_json(ctx.lan)}};
   });
 }

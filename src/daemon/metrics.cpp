@@ -15,31 +15,21 @@ void gauge(std::string& out, std::string_view name, std::string_view help, doubl
   out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n{} {}\n", name, help, name, name, value);
 }
 
-void membership_metrics(std::string& out, const membership::Membership& m, Instant now) {
+void membership_metrics(std::string& out, const membership::Membership& m) {
   const auto& c = m.counters();
-  std::size_t by_state[5] = {};
-  for (const auto& v : m.members(now)) by_state[static_cast<std::size_t>(v.state)] += 1;
+  const auto by_state = m.count_by_state();
   out +=
       "# HELP hyphae_membership_members Members this node knows (not itself), by state.\n"
       "# TYPE hyphae_membership_members gauge\n";
   for (auto s : {membership::State::alive, membership::State::suspect, membership::State::dead,
                  membership::State::left}) {
     out += fmt::format("hyphae_membership_members{{state=\"{}\"}} {}\n", membership::name(s),
-                       by_state[static_cast<std::size_t>(s)]);
+                       by_state[static_cast<std::size_t>(s) - 1]);
   }
   out +=
       "# HELP hyphae_membership_dropped_total Membership packets or records dropped, by reason.\n"
       "# TYPE hyphae_membership_dropped_total counter\n";
-  const std::pair<std::string_view, std::uint64_t> dropped[] = {{"malformed", c.malformed},
-                                                                {"bad_signature", c.bad_signature},
-                                                                {"key_mismatch", c.key_mismatch},
-                                                                {"bad_declarer", c.bad_declarer},
-                                                                {"stale", c.stale},
-                                                                {"wrong_target", c.wrong_target},
-                                                                {"unexpected_ack", c.unexpected_ack},
-                                                                {"sync_refused", c.sync_refused},
-                                                                {"table_full", c.table_full}};
-  for (const auto& [reason, value] : dropped) {
+  for (const auto& [reason, value] : c.dropped()) {
     out += fmt::format("hyphae_membership_dropped_total{{reason=\"{}\"}} {}\n", reason, value);
   }
   counter(out, "hyphae_membership_duplicate_records_total",
@@ -78,7 +68,7 @@ void discovery_metrics(std::string& out, const LanDiscoveryRunner& lan) {
 }  // namespace
 
 std::string render_metrics(ApiContext& ctx) {
-  return ctx.runner.with_node([&](node::Node& n, Instant now) {
+  return ctx.runner.with_node([&](node::Node& n, Instant) {
     const node::Counters& c = n.counters();
     std::string out;
     out +=
@@ -109,7 +99,7 @@ std::string render_metrics(ApiContext& ctx) {
           static_cast<double>(n.outbox_size()));
     gauge(out, "hyphae_uptime_seconds", "Seconds since the daemon started.",
           (runtime::monotonic_now() - ctx.started_at).seconds());
-    if (const auto* m = n.membership()) membership_metrics(out, *m, now);
+    if (const auto* m = n.membership()) membership_metrics(out, *m);
     if (ctx.lan != nullptr) discovery_metrics(out, *ctx.lan);
     return out;
   });

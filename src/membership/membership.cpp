@@ -824,6 +824,12 @@ std::size_t Membership::alive_count() const {
   }));
 }
 
+std::array<std::size_t, 4> Membership::count_by_state() const {
+  std::array<std::size_t, 4> out{};
+  for (const auto& id : ids_) out[static_cast<std::size_t>(members_.at(id).state) - 1] += 1;
+  return out;
+}
+
 std::optional<State> Membership::state_of(const crypto::NodeId& id) const {
   auto it = members_.find(id);
   if (it == members_.end()) return std::nullopt;

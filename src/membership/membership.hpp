@@ -18,7 +18,9 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "base/bytes.hpp"
@@ -93,6 +95,20 @@ struct MembershipCounters {
   std::uint64_t probes = 0, probe_failures = 0, indirect_probes = 0, refutations = 0;
   std::uint64_t suspicions = 0, deaths_declared = 0;
   std::uint64_t corrections = 0;  // newer alive records sent back to a sender of stale suspicions
+
+  // The drop counters above with their snake_case names: the one list the
+  // daemon's /metrics and stats both report.
+  std::array<std::pair<std::string_view, std::uint64_t>, 9> dropped() const {
+    return {{{"malformed", malformed},
+             {"bad_signature", bad_signature},
+             {"key_mismatch", key_mismatch},
+             {"bad_declarer", bad_declarer},
+             {"stale", stale},
+             {"wrong_target", wrong_target},
+             {"unexpected_ack", unexpected_ack},
+             {"sync_refused", sync_refused},
+             {"table_full", table_full}}};
+  }
 };
 
 class Membership {
@@ -124,6 +140,8 @@ class Membership {
   std::uint64_t incarnation() const { return incarnation_; }
   std::size_t size() const { return members_.size(); }  // including self
   std::size_t alive_count() const;
+  // Known members but self, by state (index: State value - 1).
+  std::array<std::size_t, 4> count_by_state() const;
   std::optional<MemberView> member(const crypto::NodeId& id, Instant now) const;
   std::vector<MemberView> members(Instant now) const;  // every known member but self, by id
   std::optional<State> state_of(const crypto::NodeId& id) const;
