@@ -50,6 +50,7 @@ Membership::Membership(const MembershipConfig& config, const crypto::Identity& i
       incarnation_(incarnation),
       rng_(rng),
       last_now_(now),
+      members_(rng_),
       next_seq_(static_cast<std::uint32_t>(rng_.next_u64())),
       sync_tokens_(10 * static_cast<double>(config.sync_replies_per_second)),
       sync_tokens_at_(now) {
@@ -59,9 +60,10 @@ Membership::Membership(const MembershipConfig& config, const crypto::Identity& i
   self.state = State::alive;
   self.incarnation = incarnation_;
   self.address = advertise_;
-  self.record = make_record(identity_, State::alive, identity_.id, incarnation_, advertise_);
+  self.record =
+      verifier_.intern(make_record(identity_, State::alive, identity_.id, incarnation_, advertise_));
   self.since = self.first_seen = now;
-  members_.emplace(identity_.id, std::move(self));
+  members_.push_back(identity_.id, std::move(self));
   // Spread the first probes over one interval so a mesh started at once does not probe in lockstep.
   next_probe_at_ =
       now +
@@ -155,8 +157,8 @@ void Membership::on_tick(Instant now) {
   }
   for (const auto& id : expired) {
     suspicions_.erase(id);
-    auto it = members_.find(id);
-    if (it != members_.end() && it->second.state == State::suspect) {
+    const Member* m = members_.find(id);
+    if (m && m->state == State::suspect) {
       counters_.deaths_declared += 1;
       declare(now, State::dead, id);
     }
@@ -174,7 +176,7 @@ void Membership::on_tick(Instant now) {
     // Until a seed answers, ask it again; afterwards pull from random members,
     // so a thousand simultaneous joiners do not all queue at one seed.
     const auto other = j.answered ? random_members(1, nullptr, now, false) : std::vector<crypto::NodeId>{};
-    send_sync(other.empty() ? j.address : members_.at(other[0]).address, true);
+    send_sync(other.empty() ? j.address : members_.get(other[0]).address, true);
     if (j.answered) {
       j.rounds_left -= 1;
       j.known_at_last_pull = members_.size();
@@ -190,7 +192,7 @@ void Membership::on_tick(Instant now) {
         now + Duration{static_cast<std::int64_t>(scale * static_cast<double>(config_.sync_interval.ns) *
                                                  (0.75 + 0.5 * rng_.unit()))};
     auto targets = random_members(1, nullptr, now, false);
-    if (!targets.empty()) send_sync(members_.at(targets[0]).address, true);
+    if (!targets.empty()) send_sync(members_.get(targets[0]).address, true);
   }
   if (now >= next_reap_at_) {
     reap(now);
@@ -211,22 +213,22 @@ void Membership::join(Instant now, const std::vector<Endpoint>& seeds) {
 
 void Membership::leave(Instant now) {
   if (left_) return;
-  Member& self = members_.at(identity_.id);
+  Member& self = members_.get(identity_.id);
   set_state(now, identity_.id, self, State::left, incarnation_,
-            make_record(identity_, State::left, identity_.id, incarnation_, advertise_));
+            verifier_.intern(make_record(identity_, State::left, identity_.id, incarnation_, advertise_)));
   // Tell several members directly; gossip would need more ticks than a shutdown has.
   const std::size_t fanout = std::max<std::size_t>(config_.gossip_fanout * 2, 4);
   for (const auto& id : random_members(fanout, nullptr, now, false)) {
     GossipWriter w(identity_.id);
-    w.add(RecordItem{self.record});
-    send(members_.at(id).address, w, false);
+    w.add(RecordItem{*self.record});
+    send(members_.get(id).address, w, false);
   }
   left_ = true;
   deadline_.reset();
 }
 
 void Membership::note_authenticated(const crypto::NodeId& id) {
-  if (auto it = members_.find(id); it != members_.end()) it->second.good += 1;
+  if (Member* m = members_.find(id)) m->good += 1;
 }
 
 // ---- records ----------------------------------------------------------------
@@ -239,9 +241,8 @@ Membership::Applied Membership::consider(Instant now, ByteView bytes) {
   }
   const Record& r = *rec;
   // Cheap checks before the signature: most gossip is news we already have.
-  auto it = members_.find(r.subject);
-  if (it != members_.end()) {
-    const Member& m = it->second;
+  if (const Member* known = members_.find(r.subject)) {
+    const Member& m = *known;
     if (r.incarnation < m.incarnation) {
       counters_.stale += 1;
       // The sender believes an old suspicion or death: it may be about to
@@ -281,19 +282,18 @@ Membership::Applied Membership::consider(Instant now, ByteView bytes) {
     // refutes a false claim. A declarer we have not met is accepted: a
     // table datagram we lost may be all that hid it. A member cannot
     // declare itself (that is `left`), nor can one we hold dead.
-    auto d = members_.find(*signer_id);
-    if (*signer_id == r.subject ||
-        (d != members_.end() && (d->second.state == State::dead || d->second.state == State::left))) {
+    const Member* d = members_.find(*signer_id);
+    if (*signer_id == r.subject || (d && (d->state == State::dead || d->state == State::left))) {
       counters_.bad_declarer += 1;
       return Applied::unchanged;
     }
   }
   if (!verifier_.verify(r.signer, signed_part(bytes), r.signature)) {
     counters_.bad_signature += 1;
-    if (auto s = members_.find(*signer_id); s != members_.end()) s->second.bad += 1;
+    if (Member* s = members_.find(*signer_id)) s->bad += 1;
     return Applied::unchanged;
   }
-  if (auto s = members_.find(*signer_id); s != members_.end()) s->second.good += 1;
+  if (Member* s = members_.find(*signer_id)) s->good += 1;
   return apply(now, r, *signer_id, bytes);
 }
 
@@ -305,8 +305,8 @@ Membership::Applied Membership::apply(Instant now, const Record& r, const crypto
     if (!left_ && r.incarnation >= incarnation_) refute(now, r.incarnation);
     return Applied::unchanged;
   }
-  auto it = members_.find(r.subject);
-  if (it == members_.end()) {
+  Member* found = members_.find(r.subject);
+  if (!found) {
     // A dead member we never saw alive (a table datagram of ours was lost)
     // is kept as a tombstone, so a stale alive of it cannot bring it back.
     HYPHAE_ASSERT(r.state == State::alive || r.state == State::dead);
@@ -314,30 +314,31 @@ Membership::Applied Membership::apply(Instant now, const Record& r, const crypto
       counters_.table_full += 1;
       return Applied::unchanged;
     }
-    Member m;
-    m.first_seen = m.since = now;
-    it = members_.emplace(r.subject, std::move(m)).first;
-    id_index_[r.subject] = ids_.size();
-    ids_.push_back(r.subject);
-    // New members join the probe round at a random place (memberlist does the same).
-    const std::size_t pos = probe_order_.empty() ? 0 : rng_.below(probe_order_.size() + 1);
-    probe_order_.insert(probe_order_.begin() + static_cast<std::ptrdiff_t>(pos), r.subject);
-    if (pos < probe_pos_) ++probe_pos_;
-    set_state(now, r.subject, it->second, r.state, r.incarnation, bytes);
+    Member fresh;
+    fresh.first_seen = fresh.since = now;
+    // New members join the probe round at a random place (memberlist does the
+    // same); the one that stood there moves to the end, still ahead this round.
+    const std::size_t last = members_.push_back(r.subject, std::move(fresh));
+    const std::size_t pos = rng_.below(last + 1);
+    members_.swap_positions(pos, last);
+    Member& m = members_.at(pos).value;
+    auto record = verifier_.intern(bytes);
+    set_state(now, r.subject, m, r.state, r.incarnation, record);
     if (r.state == State::alive) {
-      it->second.address = r.address;
-      emit(MemberEvent::Kind::discovered, r.subject, it->second);
+      m.address = r.address;
+      emit(MemberEvent::Kind::discovered, r.subject, m);
     }
-    queue_broadcast(r.subject, Bytes(bytes.begin(), bytes.end()));
+    queue_broadcast(r.subject, std::move(record));
     return Applied::changed;
   }
-  Member& m = it->second;
+  Member& m = *found;
+  auto record = verifier_.intern(bytes);
   switch (r.state) {
     case State::alive: {
       // Only a higher incarnation gets here (consider() filtered the rest).
       const State before = m.state;
       const Endpoint old_address = m.address;
-      set_state(now, r.subject, m, State::alive, r.incarnation, bytes);
+      set_state(now, r.subject, m, State::alive, r.incarnation, record);
       m.address = r.address;
       suspicions_.erase(r.subject);
       if (before == State::suspect || before == State::dead || before == State::left) {
@@ -354,11 +355,11 @@ Membership::Applied Membership::apply(Instant now, const Record& r, const crypto
           counters_.duplicate += 1;
           return Applied::unchanged;
         }
-        queue_broadcast(r.subject, Bytes(bytes.begin(), bytes.end()));  // a confirmation: pass it on
+        queue_broadcast(r.subject, record);  // a confirmation: pass it on
         return Applied::confirmed;
       }
       if (m.state != State::alive && m.state != State::suspect) return Applied::unchanged;
-      set_state(now, r.subject, m, State::suspect, r.incarnation, bytes);
+      set_state(now, r.subject, m, State::suspect, r.incarnation, record);
       const auto n = members_.size();
       const Duration min = suspicion_min(config_.suspicion_mult, n, config_.probe_interval);
       Suspicion s{.start = now, .timeout = {.min = min, .max = min}, .confirmers = {declarer}};
@@ -377,57 +378,56 @@ Membership::Applied Membership::apply(Instant now, const Record& r, const crypto
     }
     case State::dead:
     case State::left:
-      set_state(now, r.subject, m, r.state, r.incarnation, bytes);
+      set_state(now, r.subject, m, r.state, r.incarnation, record);
       suspicions_.erase(r.subject);
       emit(r.state == State::dead ? MemberEvent::Kind::failed : MemberEvent::Kind::left, r.subject, m);
       break;
   }
-  queue_broadcast(r.subject, Bytes(bytes.begin(), bytes.end()));
+  queue_broadcast(r.subject, std::move(record));
   return Applied::changed;
 }
 
 void Membership::set_state(Instant now, const crypto::NodeId& id, Member& m, State s, std::uint64_t inc,
-                           ByteView record) {
+                           std::shared_ptr<const Bytes> record) {
   if (m.state == State::alive || m.state == State::suspect) m.up_before += now - m.since;
   const bool gone =
       (s == State::dead || s == State::left) && m.state != State::dead && m.state != State::left;
   m.state = s;
   m.incarnation = inc;
   m.since = now;
-  m.record.assign(record.begin(), record.end());
+  m.record = std::move(record);
   if (gone && id != identity_.id) reap_queue_.emplace_back(now + config_.dead_retention, id);
 }
 
 void Membership::refute(Instant now, std::uint64_t seen) {
   incarnation_ = std::max(incarnation_, seen) + 1;
   counters_.refutations += 1;
-  Member& self = members_.at(identity_.id);
+  Member& self = members_.get(identity_.id);
   set_state(now, identity_.id, self, State::alive, incarnation_,
-            make_record(identity_, State::alive, identity_.id, incarnation_, advertise_));
+            verifier_.intern(make_record(identity_, State::alive, identity_.id, incarnation_, advertise_)));
   queue_broadcast(identity_.id, self.record);
   if (config_.lifeguard) adjust_awareness(1);  // being suspected hints that we are the slow one
 }
 
 void Membership::declare(Instant now, State s, const crypto::NodeId& id) {
-  auto it = members_.find(id);
-  HYPHAE_ASSERT(it != members_.end());
-  Bytes rec = make_record(identity_, s, id, it->second.incarnation, {});
+  const Member& m = members_.get(id);
+  Bytes rec = make_record(identity_, s, id, m.incarnation, {});
   Record r;
   r.state = s;
   r.subject = id;
-  r.incarnation = it->second.incarnation;
-  if (s == State::suspect && it->second.state == State::suspect) {
+  r.incarnation = m.incarnation;
+  if (s == State::suspect && m.state == State::suspect) {
     // Already suspected at this incarnation: ours is one more confirmation.
     auto sus = suspicions_.find(id);
     if (sus != suspicions_.end() && sus->second.confirmers.insert(identity_.id).second) {
-      queue_broadcast(id, std::move(rec));
+      queue_broadcast(id, verifier_.intern(rec));
     }
     return;
   }
   apply(now, r, identity_.id, rec);
 }
 
-void Membership::queue_broadcast(const crypto::NodeId& subject, Bytes record) {
+void Membership::queue_broadcast(const crypto::NodeId& subject, std::shared_ptr<const Bytes> record) {
   if (quiet_merge_ && subject != identity_.id) return;
   // A newer record about a member replaces the queued one (memberlist's invalidation).
   if (auto it = broadcasts_.find(subject); it != broadcasts_.end()) {
@@ -446,26 +446,18 @@ void Membership::emit(MemberEvent::Kind kind, const crypto::NodeId& id, const Me
 // ---- probing ------------------------------------------------------------------
 
 std::optional<crypto::NodeId> Membership::next_probe_target() {
-  auto probeable = [&](const crypto::NodeId& id) {
-    auto it = members_.find(id);
-    return it != members_.end() && (it->second.state == State::alive || it->second.state == State::suspect);
-  };
   while (!probe_soon_.empty()) {
     const crypto::NodeId id = probe_soon_.front();
     probe_soon_.pop_front();
-    if (probeable(id) && members_.at(id).state == State::suspect) return id;
+    if (const Member* m = members_.find(id); m && m->state == State::suspect) return id;
   }
-  for (std::size_t tries = 0; tries <= probe_order_.size(); ++tries) {
-    if (probe_pos_ >= probe_order_.size()) {
-      // End of a round: drop forgotten members and reshuffle (Fisher-Yates).
-      std::erase_if(probe_order_, [&](const crypto::NodeId& id) { return !members_.contains(id); });
-      for (std::size_t i = probe_order_.size(); i > 1; --i)
-        std::swap(probe_order_[i - 1], probe_order_[rng_.below(i)]);
+  for (std::size_t tries = 0; tries <= members_.size(); ++tries) {
+    if (probe_pos_ >= members_.size()) {
+      members_.shuffle(rng_);  // end of a round
       probe_pos_ = 0;
-      if (probe_order_.empty()) return std::nullopt;
     }
-    const crypto::NodeId id = probe_order_[probe_pos_++];
-    if (probeable(id)) return id;
+    const auto& [id, m] = members_.at(probe_pos_++);
+    if (id != identity_.id && (m.state == State::alive || m.state == State::suspect)) return id;
   }
   return std::nullopt;
 }
@@ -474,7 +466,7 @@ void Membership::start_probe(Instant now) {
   next_probe_at_ = now + scaled(config_.probe_interval);
   auto target = next_probe_target();
   if (!target) return;
-  const Member& m = members_.at(*target);
+  const Member& m = members_.get(*target);
   probe_ = Probe{.seq = ++next_seq_,
                  .target = *target,
                  .address = m.address,
@@ -485,9 +477,9 @@ void Membership::start_probe(Instant now) {
   w.add(Ping{probe_->seq, *target});
   // Our own record rides along: a member whose table missed us (a lost table
   // datagram) learns of us within one of our probe rounds.
-  w.add(RecordItem{members_.at(identity_.id).record});
+  w.add(RecordItem{*self().record});
   // Lifeguard's buddy system: a suspect hears of it from the probe itself.
-  if (config_.lifeguard && m.state == State::suspect) w.add(RecordItem{m.record});
+  if (config_.lifeguard && m.state == State::suspect) w.add(RecordItem{*m.record});
   send(m.address, w, true);
 }
 
@@ -495,16 +487,16 @@ void Membership::finish_probe(Instant now) {
   if (!probe_) return;
   const Probe p = *probe_;
   probe_.reset();
-  auto it = members_.find(p.target);
-  if (it == members_.end()) return;
-  Member& m = it->second;
+  Member* found = members_.find(p.target);
+  if (!found) return;
+  Member& m = *found;
   if (p.acked) {
-    m.loss = (1 - kLossSmoothing) * m.loss;
+    m.observe().loss *= 1 - kLossSmoothing;
     adjust_awareness(-1);
     return;
   }
   counters_.probe_failures += 1;
-  m.loss = (1 - kLossSmoothing) * m.loss + kLossSmoothing;
+  m.observe().loss = (1 - kLossSmoothing) * m.observe().loss + kLossSmoothing;
   m.bad += 1;
   // Lifeguard: indirect probers that did not even nack suggest the fault is ours.
   if (config_.lifeguard) {
@@ -521,7 +513,7 @@ void Membership::send_indirect(Instant now) {
   for (const auto& h : helpers) {
     GossipWriter w(identity_.id);
     w.add(PingReq{p.seq, p.target, p.address});
-    send(members_.at(h).address, w, false);
+    send(members_.get(h).address, w, false);
     counters_.indirect_probes += 1;
   }
   if (config_.lifeguard) p.expected_nacks = helpers.size();
@@ -547,18 +539,18 @@ void Membership::on_ack(Instant now, const Ack& a) {
   }
   if (probe_->acked) return;
   probe_->acked = true;
-  auto it = members_.find(probe_->target);
-  if (it == members_.end()) return;
-  Member& m = it->second;
-  m.good += 1;
-  m.last_ack = now;
+  Member* m = members_.find(probe_->target);
+  if (!m) return;
+  m->good += 1;
+  Observed& o = m->observe();
+  o.last_ack = now;
   if (!a.forwarded && !probe_->indirect_sent) {  // later acks may answer the second ping: no RTT sample
     const Duration sample = now - probe_->sent;
-    m.srtt = m.srtt
-                 ? Duration{static_cast<std::int64_t>((1 - kRttSmoothing) * static_cast<double>(m.srtt->ns) +
+    o.srtt = o.srtt
+                 ? Duration{static_cast<std::int64_t>((1 - kRttSmoothing) * static_cast<double>(o.srtt->ns) +
                                                       kRttSmoothing * static_cast<double>(sample.ns))}
                  : sample;
-    if (a.resources) m.resources = a.resources;
+    if (a.resources) o.resources = a.resources;
   }
 }
 
@@ -615,7 +607,7 @@ void Membership::piggyback(GossipWriter& w) {
   for (auto it = broadcast_order_.begin(); it != broadcast_order_.end() && w.room() > 0;) {
     const auto& [transmits, order, subject] = *it;
     Broadcast& b = broadcasts_.at(subject);
-    if (!w.add(RecordItem{b.record})) {
+    if (!w.add(RecordItem{*b.record})) {
       ++it;
       continue;  // a smaller record further on may still fit
     }
@@ -645,7 +637,7 @@ void Membership::gossip(Instant now) {
   for (const auto& id : random_members(config_.gossip_fanout, nullptr, now, true)) {
     if (broadcasts_.empty()) break;
     GossipWriter w(identity_.id);
-    send(members_.at(id).address, w, true);
+    send(members_.get(id).address, w, true);
   }
 }
 
@@ -667,9 +659,8 @@ void Membership::answer_sync(Endpoint from, std::size_t request_size, const cryp
     if (!s.reply && want_table_.erase(from) > 0) send_sync(from, true);
   }
   if (!s.reply) return;
-  auto it = members_.find(sender);
-  const bool member_here = it != members_.end() && it->second.address == from &&
-                           it->second.state != State::dead && it->second.state != State::left;
+  const Member* m = members_.find(sender);
+  const bool member_here = m && m->address == from && m->state != State::dead && m->state != State::left;
   const bool proven = s.cookie == cookie_for(from) && member_here;
   if (proven && sync_allowed(now)) {
     send_sync(from, false);
@@ -682,10 +673,10 @@ void Membership::answer_sync(Endpoint from, std::size_t request_size, const cryp
   GossipWriter w(identity_.id);
   w.add(Sync{.reply = false, .cookie = cookie_for(from)});
   const std::size_t budget = 3 * request_size;
-  const Bytes& own = members_.at(identity_.id).record;
+  const Bytes& own = *self().record;
   if (w.size() + own.size() + 3 <= budget) w.add(RecordItem{own});
   for (const auto& id : random_members(8, nullptr, now, false)) {
-    const Bytes& rec = members_.at(id).record;
+    const Bytes& rec = *members_.get(id).record;
     if (w.size() + rec.size() + 3 > budget) break;
     w.add(RecordItem{rec});
   }
@@ -698,7 +689,7 @@ void Membership::send_corrections(Endpoint to, std::size_t request_size) {
   // in (the anti-amplification bound the sync answer keeps too).
   GossipWriter w(identity_.id);
   for (const auto& id : corrections_) {
-    const Bytes& rec = members_.at(id).record;
+    const Bytes& rec = *members_.get(id).record;
     if (w.size() + rec.size() + 3 > 3 * request_size || !w.add(RecordItem{rec})) break;
   }
   if (w.items() == 0) return;
@@ -718,15 +709,17 @@ void Membership::send_sync(Endpoint to, bool reply) {
     } else {
       w.add(Sync{.reply = true, .cookie = cookie->second});
     }
-    w.add(RecordItem{members_.at(identity_.id).record});
+    w.add(RecordItem{*self().record});
     send(to, w, false);
     return;
   }
   // Our own record first, then everything else; as many datagrams as it takes.
   std::vector<const Bytes*> records;
   records.reserve(members_.size());
-  records.push_back(&members_.at(identity_.id).record);
-  for (const auto& id : ids_) records.push_back(&members_.at(id).record);
+  records.push_back(self().record.get());
+  for (const auto& [id, m] : members_) {
+    if (id != identity_.id) records.push_back(m.record.get());
+  }
   std::size_t i = 0;
   do {
     GossipWriter w(identity_.id);
@@ -749,14 +742,13 @@ bool Membership::sync_allowed(Instant now) {
 std::vector<crypto::NodeId> Membership::random_members(std::size_t k, const crypto::NodeId* exclude,
                                                        Instant now, bool include_recent_dead) {
   std::vector<crypto::NodeId> out;
-  if (ids_.empty() || k == 0) return out;
+  if (members_.size() <= 1 || k == 0) return out;
   // Rejection sampling with a bounded number of draws: O(k), not O(N).
   const std::size_t draws = 4 * k + 8;
   for (std::size_t d = 0; d < draws && out.size() < k; ++d) {
-    const crypto::NodeId& id = ids_[rng_.below(ids_.size())];
-    if (exclude && id == *exclude) continue;
+    const auto& [id, m] = members_.at(rng_.below(members_.size()));
+    if (id == identity_.id || (exclude && id == *exclude)) continue;
     if (std::find(out.begin(), out.end(), id) != out.end()) continue;
-    const Member& m = members_.at(id);
     const bool up = m.state == State::alive || m.state == State::suspect;
     const bool recent_dead =
         include_recent_dead && m.state == State::dead && now - m.since < config_.gossip_to_dead;
@@ -769,21 +761,24 @@ void Membership::reap(Instant now) {
   while (!reap_queue_.empty() && reap_queue_.front().first <= now) {
     const crypto::NodeId id = reap_queue_.front().second;
     reap_queue_.pop_front();
-    auto it = members_.find(id);
-    if (it == members_.end() || (it->second.state != State::dead && it->second.state != State::left))
-      continue;
-    if (now - it->second.since < config_.dead_retention) continue;  // died again later: its own entry follows
-    members_.erase(it);
-    broadcasts_.erase(id);
-    const std::size_t idx = id_index_.at(id);
-    id_index_.erase(id);
-    if (idx != ids_.size() - 1) {
-      ids_[idx] = ids_.back();
-      id_index_[ids_[idx]] = idx;
-    }
-    ids_.pop_back();
+    const Member* m = members_.find(id);
+    if (!m || (m->state != State::dead && m->state != State::left)) continue;
+    if (now - m->since < config_.dead_retention) continue;  // died again later: its own entry follows
+    forget(id);
   }
   std::erase_if(broadcast_order_, [&](const auto& t) { return !broadcasts_.contains(std::get<2>(t)); });
+}
+
+void Membership::forget(const crypto::NodeId& id) {
+  std::size_t pos = members_.position(id);
+  // Keep the round whole: a member not yet probed this round must stay at or
+  // after probe_pos_ when the last entry moves into the freed position.
+  if (pos < probe_pos_) {
+    members_.swap_positions(pos, probe_pos_ - 1);
+    pos = --probe_pos_;
+  }
+  members_.erase_at(pos);
+  broadcasts_.erase(id);
 }
 
 void Membership::recompute_deadline() {
@@ -819,32 +814,36 @@ std::optional<MemberEvent> Membership::poll_event() {
 std::optional<Instant> Membership::poll_deadline() const { return deadline_; }
 
 std::size_t Membership::alive_count() const {
-  return static_cast<std::size_t>(std::count_if(members_.begin(), members_.end(), [](const auto& kv) {
-    return kv.second.state == State::alive || kv.second.state == State::suspect;
+  return static_cast<std::size_t>(std::count_if(members_.begin(), members_.end(), [](const auto& e) {
+    return e.value.state == State::alive || e.value.state == State::suspect;
   }));
 }
 
 std::array<std::size_t, 4> Membership::count_by_state() const {
   std::array<std::size_t, 4> out{};
-  for (const auto& id : ids_) out[static_cast<std::size_t>(members_.at(id).state) - 1] += 1;
+  for (const auto& [id, m] : members_) {
+    if (id != identity_.id) out[static_cast<std::size_t>(m.state) - 1] += 1;
+  }
   return out;
 }
 
 std::optional<State> Membership::state_of(const crypto::NodeId& id) const {
-  auto it = members_.find(id);
-  if (it == members_.end()) return std::nullopt;
-  return it->second.state;
+  const Member* m = members_.find(id);
+  if (!m) return std::nullopt;
+  return m->state;
 }
 
 HealthInputs Membership::health_inputs(const Member& m, Instant now) const {
   HealthInputs in;
-  in.rtt = m.srtt;
-  in.loss = m.loss;
+  if (m.observed) {
+    in.rtt = m.observed->srtt;
+    in.loss = m.observed->loss;
+    in.resources = m.observed->resources;
+  }
   const Duration observed = now - m.first_seen;
   Duration up = m.up_before;
   if (m.state == State::alive || m.state == State::suspect) up += now - m.since;
   in.availability = observed.ns <= 0 ? 1.0 : std::min(1.0, up.seconds() / observed.seconds());
-  in.resources = m.resources;
   in.good_interactions = m.good;
   in.bad_interactions = m.bad;
   return in;
@@ -856,31 +855,32 @@ MemberView Membership::view_of(const crypto::NodeId& id, const Member& m, Instan
                     .incarnation = m.incarnation,
                     .address = m.address,
                     .since = m.since,
-                    .last_ack = m.last_ack,
+                    .last_ack = m.observed ? m.observed->last_ack : std::nullopt,
                     .health = health_score(health_inputs(m, now)),
-                    .resources = m.resources,
-                    .rtt = m.srtt};
+                    .resources = m.observed ? m.observed->resources : std::nullopt,
+                    .rtt = m.observed ? m.observed->srtt : std::nullopt};
 }
 
 std::optional<MemberView> Membership::member(const crypto::NodeId& id, Instant now) const {
-  auto it = members_.find(id);
-  if (it == members_.end()) return std::nullopt;
-  return view_of(id, it->second, now);
+  const Member* m = members_.find(id);
+  if (!m) return std::nullopt;
+  return view_of(id, *m, now);
 }
 
 std::vector<MemberView> Membership::members(Instant now) const {
   std::vector<MemberView> out;
-  out.reserve(ids_.size());
-  for (const auto& id : ids_) out.push_back(view_of(id, members_.at(id), now));
+  out.reserve(members_.size());
+  for (const auto& [id, m] : members_) {
+    if (id != identity_.id) out.push_back(view_of(id, m, now));
+  }
   std::sort(out.begin(), out.end(), [](const MemberView& a, const MemberView& b) { return a.id < b.id; });
   return out;
 }
 
 std::optional<std::pair<crypto::NodeId, Endpoint>> Membership::random_alive(Rng& rng) const {
-  for (int tries = 0; tries < 16 && !ids_.empty(); ++tries) {
-    const crypto::NodeId& id = ids_[rng.below(ids_.size())];
-    const Member& m = members_.at(id);
-    if (m.state == State::alive) return std::make_pair(id, m.address);
+  for (int tries = 0; tries < 16 && members_.size() > 1; ++tries) {
+    const auto& [id, m] = members_.at(rng.below(members_.size()));
+    if (id != identity_.id && m.state == State::alive) return std::make_pair(id, m.address);
   }
   return std::nullopt;
 }

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string_view>
@@ -29,6 +30,7 @@
 #include "base/time.hpp"
 #include "crypto/identity.hpp"
 #include "membership/health.hpp"
+#include "membership/member_table.hpp"
 #include "membership/packet.hpp"
 #include "membership/record.hpp"
 #include "membership/suspicion.hpp"
@@ -151,19 +153,28 @@ class Membership {
   std::optional<std::pair<crypto::NodeId, Endpoint>> random_alive(Rng& rng) const;
 
  private:
-  struct Member {
-    State state = State::alive;
-    std::uint64_t incarnation = 0;
-    Endpoint address;
-    Bytes record;  // the latest record about it, sent in table answers
-    Instant since;
-    Instant first_seen;
-    Duration up_before;  // time alive/suspect before `since` (availability)
+  // What our own probes of a member measured; most members of a big mesh
+  // are never probed by us within minutes, so this is allocated on demand.
+  struct Observed {
     std::optional<Duration> srtt;
     double loss = 0.0;
     std::optional<Resources> resources;
     std::optional<Instant> last_ack;
-    std::uint64_t good = 0, bad = 0;
+  };
+  struct Member {
+    State state = State::alive;
+    std::uint32_t good = 0, bad = 0;  // authenticated interactions (trust)
+    Endpoint address;
+    std::uint64_t incarnation = 0;
+    std::shared_ptr<const Bytes> record;  // the latest record about it, sent in table answers
+    Instant since;
+    Instant first_seen;
+    Duration up_before;  // time alive/suspect before `since` (availability)
+    std::unique_ptr<Observed> observed;
+    Observed& observe() {
+      if (!observed) observed = std::make_unique<Observed>();
+      return *observed;
+    }
   };
   struct Suspicion {
     Instant start;
@@ -190,7 +201,7 @@ class Membership {
     bool nacked = false;
   };
   struct Broadcast {
-    Bytes record;
+    std::shared_ptr<const Bytes> record;
     std::uint32_t transmits = 0;
     std::uint64_t order = 0;
   };
@@ -200,10 +211,10 @@ class Membership {
   Applied consider(Instant now, ByteView bytes);
   Applied apply(Instant now, const Record& r, const crypto::NodeId& declarer, ByteView bytes);
   void set_state(Instant now, const crypto::NodeId& id, Member& m, State s, std::uint64_t inc,
-                 ByteView record);
+                 std::shared_ptr<const Bytes> record);
   void refute(Instant now, std::uint64_t seen);
   void declare(Instant now, State s, const crypto::NodeId& id);
-  void queue_broadcast(const crypto::NodeId& subject, Bytes record);
+  void queue_broadcast(const crypto::NodeId& subject, std::shared_ptr<const Bytes> record);
   void emit(MemberEvent::Kind kind, const crypto::NodeId& id, const Member& m);
 
   // Probing.
@@ -236,6 +247,8 @@ class Membership {
   bool sync_allowed(Instant now);
 
   void reap(Instant now);
+  void forget(const crypto::NodeId& id);
+  const Member& self() const { return members_.get(identity_.id); }
   void recompute_deadline();
   HealthInputs health_inputs(const Member& m, Instant now) const;
   MemberView view_of(const crypto::NodeId& id, const Member& m, Instant now) const;
@@ -249,14 +262,11 @@ class Membership {
   Instant last_now_;
   Resources resources_;
 
-  std::unordered_map<crypto::NodeId, Member> members_;  // includes self
-  std::vector<crypto::NodeId> ids_;                     // every member but self, for sampling
-  std::unordered_map<crypto::NodeId, std::size_t> id_index_;
+  MemberTable<Member> members_;  // includes self; positions are the probe order
   std::map<crypto::NodeId, Suspicion> suspicions_;
   std::deque<std::pair<Instant, crypto::NodeId>> reap_queue_;  // dead/left members to forget
 
-  std::vector<crypto::NodeId> probe_order_;
-  std::size_t probe_pos_ = 0;
+  std::size_t probe_pos_ = 0;              // next position of members_ to probe this round
   std::deque<crypto::NodeId> probe_soon_;  // suspected by others: confirm or refute it quickly
   std::optional<Probe> probe_;
   std::uint32_t next_seq_;

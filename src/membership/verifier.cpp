@@ -40,4 +40,12 @@ std::optional<crypto::NodeId> MemoVerifier::id_of(const crypto::SigningPublicKey
   return ids_[k] = crypto::node_id_of_signing_key(key);
 }
 
+std::shared_ptr<const Bytes> MemoVerifier::intern(ByteView record) {
+  const std::string_view key(reinterpret_cast<const char*>(record.data()), record.size());
+  if (auto it = records_.find(key); it != records_.end()) return it->second;
+  auto kept = std::make_shared<const Bytes>(record.begin(), record.end());
+  records_.emplace(std::string_view(reinterpret_cast<const char*>(kept->data()), kept->size()), kept);
+  return kept;
+}
+
 }  // namespace hyphae::membership
