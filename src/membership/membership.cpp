@@ -604,12 +604,18 @@ std::uint32_t Membership::retransmit_limit() const {
 void Membership::piggyback(GossipWriter& w) {
   const std::uint32_t limit = retransmit_limit();
   std::vector<std::tuple<std::uint32_t, std::uint64_t, crypto::NodeId>> sent;
-  for (auto it = broadcast_order_.begin(); it != broadcast_order_.end() && w.room() > 0;) {
+  // A record that does not fit is skipped, as a smaller one further on may;
+  // but only a few times, or a long queue (a mass join) is walked per datagram.
+  constexpr int kMaxMisses = 4;
+  int misses = 0;
+  for (auto it = broadcast_order_.begin();
+       it != broadcast_order_.end() && w.room() >= kMinRecordSize && misses < kMaxMisses;) {
     const auto& [transmits, order, subject] = *it;
     Broadcast& b = broadcasts_.at(subject);
     if (!w.add(RecordItem{*b.record})) {
       ++it;
-      continue;  // a smaller record further on may still fit
+      ++misses;
+      continue;
     }
     sent.emplace_back(transmits + 1, order, subject);
     it = broadcast_order_.erase(it);

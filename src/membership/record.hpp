@@ -36,6 +36,7 @@ struct Record {
 inline constexpr std::size_t kRecordHeader = 1 + crypto::NodeId::kLen + 8 + 32;
 inline constexpr std::size_t kAddressSize = 18;
 inline constexpr std::size_t kMaxRecordSize = kRecordHeader + kAddressSize + crypto::kSignatureLen;
+inline constexpr std::size_t kMinRecordSize = kRecordHeader + crypto::kSignatureLen;
 
 inline bool carries_address(State s) { return s == State::alive || s == State::left; }
 std::size_t encoded_size(State s);
