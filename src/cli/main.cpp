@@ -101,6 +101,47 @@ int run(int argc, char** argv) {
   add_api(stats);
   stats->add_flag("--json", stats_json, "Print JSON");
 
+  // alerts [ack ID | resolve ID]
+  bool alerts_json = false;
+  std::string alerts_state;
+  std::uint64_t alert_id = 0;
+  auto* alerts = app.add_subcommand(
+      "alerts", "List alerts (latency, health, resources, failed nodes, partitions); ack or resolve one");
+  alerts->require_subcommand(0, 1);
+  add_api(alerts);
+  alerts->add_flag(
+      "--json", alerts_json,
+      "Print JSON: {alerts: [{id, kind, subject, severity, state, created, acked, resolved, message,\n"
+      "value, threshold, members, resolution}], unresolved: {LOW, MEDIUM, HIGH, CRITICAL}}");
+  alerts->add_option("--state", alerts_state, "Only alerts in this state")
+      ->check(CLI::IsMember({"open", "acked", "resolved"}));
+  auto* alerts_ack =
+      alerts->add_subcommand("ack", "Acknowledge an alert: someone is on it (it stays until resolved)");
+  auto* alerts_resolve = alerts->add_subcommand(
+      "resolve", "Resolve an alert by hand (it is raised again if the condition persists)");
+  for (auto* sub : {alerts_ack, alerts_resolve}) {
+    add_api(sub);
+    sub->add_option("id", alert_id, "Alert id, as listed by `hyphae alerts`")
+        ->required()
+        ->check(CLI::PositiveNumber);
+    sub->add_flag("--json", alerts_json, "Print the alert as JSON");
+  }
+  // history
+  cli::HistoryOptions history_opts;
+  bool history_json = false;
+  auto* history = app.add_subcommand("history", "Export load history (or events) from the node's store");
+  add_api(history);
+  history->add_option("--format", history_opts.format, "csv or json (json has load and events)")
+      ->check(CLI::IsMember({"csv", "json"}))
+      ->capture_default_str();
+  history->add_flag("--json", history_json, "Same as --format json");
+  history->add_option("-o,--output", history_opts.output, "Write to this file instead of stdout");
+  history->add_option("--from", history_opts.from,
+                      "Start: Unix seconds or RFC 3339 (2024-05-01T12:00:00Z); default: an hour before --to");
+  history->add_option("--to", history_opts.to, "End: Unix seconds or RFC 3339; default: now");
+  history->add_option("--data", history_opts.data, "With csv: load (samples) or events")
+      ->check(CLI::IsMember({"load", "events"}))
+      ->capture_default_str();
   // sim
   cli::SimCliOptions sim_opts;
   auto* sim = app.add_subcommand("sim", "Run a deterministic simulation scenario");
@@ -145,6 +186,13 @@ int run(int argc, char** argv) {
   if (inbox->parsed()) return cli::inbox(api, inbox_after, inbox_json);
   if (status->parsed()) return cli::show(api, "status", status_json);
   if (stats->parsed()) return cli::show(api, "stats", stats_json);
+  if (alerts_ack->parsed()) return cli::alert_action(api, "ack", alert_id, alerts_json);
+  if (alerts_resolve->parsed()) return cli::alert_action(api, "resolve", alert_id, alerts_json);
+  if (alerts->parsed()) return cli::alerts(api, alerts_state, alerts_json);
+  if (history->parsed()) {
+    if (history_json) history_opts.format = "json";
+    return cli::history(api, history_opts);
+  }
   if (sim->parsed()) return cli::run_sim(sim_opts);
   return 2;
 }

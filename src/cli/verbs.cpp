@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
+#include <cstdio>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "cli/api_client.hpp"
@@ -34,6 +37,19 @@ std::optional<json> call(const ApiOptions& api, const std::string& method, const
     return std::nullopt;
   }
   return parsed;
+}
+
+// A query value with everything but unreserved characters %-escaped.
+std::string url_encode(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
 }
 
 std::string text_of(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
@@ -130,6 +146,79 @@ int inbox(const ApiOptions& api, std::uint64_t after, bool as_json) {
   for (const auto& m : *r) {
     fmt::print("#{} {} from {} [{} {}]: {}\n", text_of(m["seq"]), text_of(m["received_at"]),
                text_of(m["from"]), text_of(m["type"]), text_of(m["priority"]), text_of(m["payload"]));
+  }
+  return 0;
+}
+
+int alerts(const ApiOptions& api, const std::string& state, bool as_json) {
+  auto r =
+      call(api, "GET", "/api/mesh/alerts" + (state.empty() ? std::string() : "?state=" + url_encode(state)));
+  if (!r) return 1;
+  if (as_json) {
+    fmt::print("{}\n", r->dump(2));
+    return 0;
+  }
+  const json& list = (*r)["alerts"];
+  if (list.empty()) {
+    fmt::print("{}\n", state.empty() ? std::string("no alerts") : fmt::format("no {} alerts", state));
+    return 0;
+  }
+  fmt::print("{:>5}  {:<8}  {:<8}  {:<11}  {:<24}  {:<10}  {}\n", "ID", "SEVERITY", "STATE", "KIND",
+             "CREATED", "SUBJECT", "MESSAGE");
+  for (const auto& a : list) {
+    std::string subject = text_of(a["subject"]);
+    if (subject.size() == 40) subject = subject.substr(0, 8) + "..";  // a node id
+    fmt::print("{:>5}  {:<8}  {:<8}  {:<11}  {:<24}  {:<10}  {}\n", text_of(a["id"]), text_of(a["severity"]),
+               text_of(a["state"]), text_of(a["kind"]), text_of(a["created"]), subject,
+               text_of(a["message"]));
+  }
+  return 0;
+}
+
+int alert_action(const ApiOptions& api, const std::string& action, std::uint64_t id, bool as_json) {
+  auto r = call(api, "POST", fmt::format("/api/mesh/alerts/{}/{}", id, action));
+  if (!r) return 1;
+  if (as_json) {
+    fmt::print("{}\n", r->dump());
+  } else {
+    fmt::print("alert {} {}: {}\n", id, text_of((*r)["state"]), text_of((*r)["message"]));
+  }
+  return 0;
+}
+
+int history(const ApiOptions& api, const HistoryOptions& opts) {
+  std::string target =
+      fmt::format("/api/mesh/history?format={}&data={}", url_encode(opts.format), url_encode(opts.data));
+  if (!opts.from.empty()) target += "&from=" + url_encode(opts.from);
+  if (!opts.to.empty()) target += "&to=" + url_encode(opts.to);
+  auto reply = api_request(api.address, "GET", target, {}, api.token);
+  if (!reply) {
+    fmt::print(stderr, "hyphae: {}\n", reply.error());
+    return 1;
+  }
+  if (reply->status >= 300) {
+    auto parsed = json::parse(reply->body, nullptr, false);
+    std::string message = reply->body;
+    if (!parsed.is_discarded() && parsed.contains("error"))
+      message = parsed["error"].value("message", message);
+    fmt::print(stderr, "hyphae: the node answered {}: {}\n", reply->status, message);
+    return 1;
+  }
+  std::string body = reply->body;
+  if (opts.format == "json") {
+    auto parsed = json::parse(body, nullptr, false);
+    if (!parsed.is_discarded()) body = parsed.dump(2) + "\n";
+  }
+  if (opts.output.empty() || opts.output == "-") {
+    fmt::print("{}", body);
+    return 0;
+  }
+  std::ofstream out(opts.output, std::ios::binary | std::ios::trunc);
+  out << body;
+  out.close();
+  if (!out) {
+    fmt::print(stderr, "hyphae: cannot write {}\n", opts.output);
+    return 1;
   }
   return 0;
 }

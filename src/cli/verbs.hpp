@@ -27,6 +27,20 @@ int nodes(const ApiOptions& api, bool as_json);
 int join(const ApiOptions& api, const std::string& address, bool as_json);
 int send(const ApiOptions& api, const SendOptions& opts, bool as_json);
 int inbox(const ApiOptions& api, std::uint64_t after, bool as_json);
+// Lists alerts (GET alerts[?state=S]) as a table or JSON.
+int alerts(const ApiOptions& api, const std::string& state, bool as_json);
+// POST alerts/{id}/ack or alerts/{id}/resolve; `action` is "ack" or "resolve".
+int alert_action(const ApiOptions& api, const std::string& action, std::uint64_t id, bool as_json);
+
+struct HistoryOptions {
+  std::string format = "csv";  // csv or json
+  std::string output;          // empty: stdout
+  std::string from, to;        // Unix seconds or RFC 3339; empty: the API's default (last hour)
+  std::string data = "load";   // csv: load or events
+};
+// GET history: load samples (and events) as CSV or JSON, to stdout or a file.
+int history(const ApiOptions& api, const HistoryOptions& opts);
+
 // Prints GET /api/mesh/<what> as JSON or as aligned "key: value" lines.
 int show(const ApiOptions& api, const std::string& what, bool as_json);
 

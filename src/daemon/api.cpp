@@ -5,13 +5,16 @@
 
 #include <boost/beast/http/status.hpp>
 #include <charconv>
+#include <chrono>
 #include <map>
 #include <nlohmann/json.hpp>
 
 #include "base/hex.hpp"
+#include "daemon/alerts_service.hpp"
 #include "daemon/config.hpp"
 #include "daemon/lan_discovery_runner.hpp"
 #include "daemon/metrics.hpp"
+#include "daemon/store.hpp"
 #include "discovery/bootstrap_rank.hpp"
 #include "runtime/clock.hpp"
 #include "wire/message_kind.hpp"
@@ -24,6 +27,33 @@ namespace {
 
 constexpr std::string_view kPrefix = "/api/mesh/";
 constexpr std::size_t kInboxPageMax = 1000;
+// Rows one history reply holds at most (about 10 MB of JSON); a longer range
+// is cut and says so ("truncated": true).
+constexpr std::size_t kHistoryMax = 100'000;
+
+std::int64_t unix_ms_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// %XX escapes of a query value (RFC 3339 offsets arrive as %2B02%3A00).
+std::optional<std::string> percent_decode(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '%') {
+      out += s[i];
+      continue;
+    }
+    unsigned v = 0;
+    if (i + 2 >= s.size()) return std::nullopt;
+    auto [end, ec] = std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
+    if (ec != std::errc{} || end != s.data() + i + 3) return std::nullopt;
+    out += static_cast<char>(v);
+    i += 2;
+  }
+  return out;
+}
 
 HttpResponse reply(unsigned version, http::status status, std::string body,
                    std::string_view content_type = "application/json") {
@@ -345,6 +375,158 @@ json stats_json(ApiContext& ctx) {
   });
 }
 
+// GET history?from=&to=&format=json|csv[&data=load|events]: load samples and
+// events from the store; the last hour by default.
+HttpResponse get_history(ApiContext& ctx, const HttpRequest& req) {
+  if (ctx.store == nullptr)
+    return json_error(503, "store_unavailable", "this node keeps no store", req.version());
+  std::optional<std::int64_t> from, to;
+  for (const auto* key : {"from", "to"}) {
+    auto raw = query_param(req.target(), key);
+    if (!raw) continue;
+    auto decoded = percent_decode(*raw);
+    auto t = decoded ? parse_time(*decoded) : std::nullopt;
+    if (!t) {
+      return json_error(400, "bad_query",
+                        fmt::format("'{}' must be Unix seconds (1700000000) or an RFC 3339 time "
+                                    "(2024-05-01T12:00:00Z)",
+                                    key),
+                        req.version());
+    }
+    (std::string_view(key) == "from" ? from : to) = *t;
+  }
+  constexpr std::int64_t kHour = 3'600'000;
+  if (!to) to = from ? std::max(*from, unix_ms_now()) : unix_ms_now();
+  if (!from) from = *to - kHour;
+  if (*from > *to) return json_error(400, "bad_query", "'from' is after 'to'", req.version());
+  const std::string format = query_param(req.target(), "format").value_or("json");
+  if (format != "json" && format != "csv") {
+    return json_error(400, "bad_query", "'format' must be json or csv", req.version());
+  }
+  const std::string data = query_param(req.target(), "data").value_or("load");
+  if (data != "load" && data != "events") {
+    return json_error(400, "bad_query", "'data' must be load or events (csv: which table)", req.version());
+  }
+  auto store_failed = [&](const std::string& e) { return json_error(500, "store_error", e, req.version()); };
+  std::vector<LoadRow> load;
+  std::vector<EventRow> events;
+  if (format == "json" || data == "load") {
+    auto r = ctx.store->load_history(*from, *to, kHistoryMax + 1);
+    if (!r) return store_failed(r.error());
+    load = std::move(*r);
+  }
+  if (format == "json" || data == "events") {
+    auto r = ctx.store->events(*from, *to, kHistoryMax + 1);
+    if (!r) return store_failed(r.error());
+    events = std::move(*r);
+  }
+  const bool truncated = load.size() > kHistoryMax || events.size() > kHistoryMax;
+  if (load.size() > kHistoryMax) load.resize(kHistoryMax);
+  if (events.size() > kHistoryMax) events.resize(kHistoryMax);
+  if (format == "csv") {
+    auto res = reply(req.version(), http::status::ok, data == "load" ? load_csv(load) : events_csv(events),
+                     "text/csv; charset=utf-8");
+    if (truncated) res.set("X-Hyphae-Truncated", "true");
+    return res;
+  }
+  auto opt = [](const auto& v) { return v ? json(*v) : json(nullptr); };
+  json load_json = json::array();
+  for (const auto& r : load) {
+    load_json.push_back({{"time", rfc3339_ms(r.ts)},
+                         {"unix_ms", r.ts},
+                         {"node_id", r.node_id},
+                         {"cpu_percent", opt(r.cpu)},
+                         {"memory_percent", opt(r.mem)},
+                         {"connections", opt(r.connections)},
+                         {"messages_per_s", opt(r.requests)}});
+  }
+  json events_json = json::array();
+  for (const auto& e : events) {
+    auto d = json::parse(e.data, nullptr, /*allow_exceptions=*/false);
+    events_json.push_back({{"time", rfc3339_ms(e.ts)},
+                           {"unix_ms", e.ts},
+                           {"type", e.type},
+                           {"node_id", e.node_id},
+                           {"data", d.is_discarded() ? json(e.data) : d}});
+  }
+  return json_reply(req, {{"from", rfc3339_ms(*from)},
+                          {"to", rfc3339_ms(*to)},
+                          {"load", std::move(load_json)},
+                          {"events", std::move(events_json)},
+                          {"truncated", truncated}});
+}
+
+HttpResponse alerts_off(const HttpRequest& req) {
+  return json_error(503, "alerts_unavailable", "this node runs no alert engine", req.version());
+}
+
+// GET alerts[?state=open|acked|resolved]
+HttpResponse get_alerts(ApiContext& ctx, const HttpRequest& req) {
+  if (ctx.alerts == nullptr) return alerts_off(req);
+  std::optional<AlertState> state;
+  if (auto s = query_param(req.target(), "state")) {
+    state = parse_alert_state(*s);
+    if (!state) return json_error(400, "bad_query", "'state' must be open, acked or resolved", req.version());
+  }
+  json out = json::array();
+  for (const auto& a : ctx.alerts->engine().list(state)) out.push_back(to_json(a));
+  json open = json::object();
+  const auto by_severity = ctx.alerts->engine().open_by_severity();
+  for (auto s : {Severity::low, Severity::medium, Severity::high, Severity::critical}) {
+    open[std::string(name(s))] = by_severity[static_cast<std::size_t>(s)];
+  }
+  return json_reply(req, {{"alerts", std::move(out)}, {"unresolved", std::move(open)}});
+}
+
+// alerts/{id} (GET), alerts/{id}/ack and alerts/{id}/resolve (POST).
+HttpResponse alert_by_id(ApiContext& ctx, const HttpRequest& req, std::string_view rest) {
+  const auto slash = rest.find('/');
+  const std::string_view id_text = rest.substr(0, slash);
+  const std::string_view action = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
+  if (!action.empty() && action != "ack" && action != "resolve") {
+    return json_error(404, "not_found", "no such endpoint; use alerts/{id}/ack or alerts/{id}/resolve",
+                      req.version());
+  }
+  const http::verb wanted = action.empty() ? http::verb::get : http::verb::post;
+  if (req.method() != wanted) {
+    auto res = json_error(405, "method_not_allowed", "method not allowed here", req.version());
+    res.set(http::field::allow, http::to_string(wanted));
+    return res;
+  }
+  std::uint64_t id = 0;
+  auto [end, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
+  if (ec != std::errc{} || end != id_text.data() + id_text.size() || id == 0) {
+    return json_error(400, "bad_id", "an alert id is a positive whole number, as in GET alerts",
+                      req.version());
+  }
+  if (ctx.alerts == nullptr) return alerts_off(req);
+  const auto unknown = [&] {
+    return json_error(404, "unknown_alert", fmt::format("no alert with id {}", id), req.version());
+  };
+  if (action.empty()) {
+    const Alert* a = ctx.alerts->engine().find(id);
+    if (a == nullptr) return unknown();
+    return json_reply(req, to_json(*a));
+  }
+  auto r =
+      action == "ack" ? ctx.alerts->acknowledge(id, unix_ms_now()) : ctx.alerts->resolve(id, unix_ms_now());
+  if (!r) {
+    switch (r.error()) {
+      case AlertOpFailure::unknown_id:
+        return unknown();
+      case AlertOpFailure::already_resolved:
+        return json_error(409, "alert_resolved",
+                          fmt::format("alert {} is resolved; nothing to acknowledge", id), req.version());
+      case AlertOpFailure::store_error:
+        return json_error(
+            500, "store_error",
+            fmt::format("alert {} could not be saved; it is unchanged (see the daemon log)", id),
+            req.version());
+    }
+  }
+  return json_reply(req, to_json(*r));
+}
+
 }  // namespace
 
 HttpResponse json_error(unsigned status, std::string_view code, std::string_view message, unsigned version) {
@@ -401,6 +583,15 @@ HttpResponse handle_api(ApiContext& ctx, const HttpRequest& req) {
     if (auto r = only(http::verb::get)) return *r;
     return get_recent_events(ctx, req);
   }
+  if (route == "history") {
+    if (auto r = only(http::verb::get)) return *r;
+    return get_history(ctx, req);
+  }
+  if (route == "alerts") {
+    if (auto r = only(http::verb::get)) return *r;
+    return get_alerts(ctx, req);
+  }
+  if (route.starts_with("alerts/")) return alert_by_id(ctx, req, route.substr(7));
   if (route == "status") {
     if (auto r = only(http::verb::get)) return *r;
     const Duration uptime = runtime::monotonic_now() - ctx.started_at;

@@ -15,6 +15,8 @@
 namespace hyphae::daemon {
 
 class LanDiscoveryRunner;
+class AlertService;
+class Store;
 
 using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
 using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
@@ -29,6 +31,8 @@ struct ApiContext {
   EventLog& events;
   std::string advertise;                    // where other nodes reach this one
   const LanDiscoveryRunner* lan = nullptr;  // null: LAN discovery off
+  Store* store = nullptr;                   // history (GET history); null in tests without one
+  AlertService* alerts = nullptr;           // GET alerts, POST alerts/{id}/ack|resolve
 };
 
 HttpResponse handle_api(ApiContext& ctx, const HttpRequest& request);

@@ -70,6 +70,7 @@ Result<double, std::string> number_value(const std::filesystem::path& file, cons
 }
 
 std::string duration_text(Duration d) {
+  if (d.ns % seconds(3600).ns == 0) return fmt::format("{}h", d.ns / seconds(3600).ns);
   if (d.ns % seconds(60).ns == 0) return fmt::format("{}m", d.ns / seconds(60).ns);
   if (d.ns % seconds(1).ns == 0) return fmt::format("{}s", d.ns / seconds(1).ns);
   return fmt::format("{}ms", d.ns / milliseconds(1).ns);
@@ -191,6 +192,128 @@ Result<void, std::string> parse_discovery(const std::filesystem::path& file, con
   return {};
 }
 
+Result<void, std::string> parse_store(const std::filesystem::path& file, const toml::table& table,
+                                      StoreSettings& st) {
+  for (const auto& [key, node] : table) {
+    const std::string k(key.str());
+    const std::string full = "store." + k;
+    if (k == "url") {
+      auto v = string_value(file, node, full);
+      if (!v) return fail(v.error());
+      st.url = *v;
+    } else if (k == "snapshot_interval") {
+      auto v = duration_value(file, node, full, milliseconds(100), seconds(3600));
+      if (!v) return fail(v.error());
+      st.snapshot_interval = *v;
+    } else if (k == "retention") {
+      auto v = duration_value(file, node, full, seconds(60), seconds(24 * 3600 * 3660));
+      if (!v) return fail(v.error());
+      st.retention = *v;
+    } else {
+      return fail(fmt::format("{}: unknown key '{}'", where(file, node), full));
+    }
+  }
+  return {};
+}
+
+// [alerts.latency], [alerts.health], [alerts.resources]: enabled, warning, critical.
+Result<void, std::string> parse_threshold(const std::filesystem::path& file, const toml::node& node,
+                                          const std::string& prefix, AlertRules::Threshold& t, double lo,
+                                          double hi, bool greater) {
+  std::string error;
+  const auto* table = table_value(file, node, prefix, error);
+  if (table == nullptr) return fail(error);
+  for (const auto& [key, value] : *table) {
+    const std::string k(key.str());
+    const std::string full = prefix + "." + k;
+    if (k == "enabled") {
+      auto v = bool_value(file, value, full);
+      if (!v) return fail(v.error());
+      t.enabled = *v;
+    } else if (k == "warning" || k == "critical") {
+      auto v = number_value(file, value, full, lo, hi);
+      if (!v) return fail(v.error());
+      (k == "warning" ? t.warning : t.critical) = *v;
+    } else {
+      return fail(fmt::format("{}: unknown key '{}'", where(file, value), full));
+    }
+  }
+  if (greater ? t.critical < t.warning : t.critical > t.warning) {
+    return fail(fmt::format("{}: {}.critical ({}) must be {} {}.warning ({})", where(file, node), prefix,
+                            t.critical, greater ? "at least" : "at most", prefix, t.warning));
+  }
+  return {};
+}
+
+Result<void, std::string> parse_alerts(const std::filesystem::path& file, const toml::table& table,
+                                       AlertRules& a) {
+  for (const auto& [key, node] : table) {
+    const std::string k(key.str());
+    const std::string full = "alerts." + k;
+    if (k == "enabled") {
+      auto v = bool_value(file, node, full);
+      if (!v) return fail(v.error());
+      a.enabled = *v;
+    } else if (k == "interval") {
+      auto v = duration_value(file, node, full, milliseconds(100), seconds(600));
+      if (!v) return fail(v.error());
+      a.interval_ms = v->ns / milliseconds(1).ns;
+    } else if (k == "hysteresis") {
+      auto v = number_value(file, node, full, 0, 0.9);
+      if (!v) return fail(v.error());
+      a.hysteresis = *v;
+    } else if (k == "latency") {
+      if (auto r = parse_threshold(file, node, full, a.latency, 0, 600'000, true); !r) return r;
+    } else if (k == "health") {
+      if (auto r = parse_threshold(file, node, full, a.health, 0, 1, false); !r) return r;
+    } else if (k == "resources") {
+      if (auto r = parse_threshold(file, node, full, a.resources, 0, 100, true); !r) return r;
+    } else if (k == "node_failed") {
+      std::string error;
+      const auto* t = table_value(file, node, full, error);
+      if (t == nullptr) return fail(error);
+      for (const auto& [key2, value] : *t) {
+        if (key2.str() != "enabled") {
+          return fail(fmt::format("{}: unknown key '{}.{}'", where(file, value), full, key2.str()));
+        }
+        auto v = bool_value(file, value, full + ".enabled");
+        if (!v) return fail(v.error());
+        a.node_failed = *v;
+      }
+    } else if (k == "partition") {
+      std::string error;
+      const auto* t = table_value(file, node, full, error);
+      if (t == nullptr) return fail(error);
+      for (const auto& [key2, value] : *t) {
+        const std::string k2(key2.str());
+        const std::string full2 = full + "." + k2;
+        if (k2 == "enabled") {
+          auto v = bool_value(file, value, full2);
+          if (!v) return fail(v.error());
+          a.partition.enabled = *v;
+        } else if (k2 == "window") {
+          auto v = duration_value(file, value, full2, seconds(0), seconds(600));
+          if (!v) return fail(v.error());
+          a.partition.window_ms = v->ns / milliseconds(1).ns;
+        } else if (k2 == "min_peers") {
+          auto v = int_value(file, value, full2, 2, 100'000);
+          if (!v) return fail(v.error());
+          a.partition.min_peers = static_cast<std::size_t>(*v);
+        } else if (k2 == "min_share") {
+          auto v = number_value(file, value, full2, 0, 1);
+          if (!v) return fail(v.error());
+          a.partition.min_share = *v;
+        } else {
+          return fail(fmt::format("{}: unknown key '{}'", where(file, value), full2));
+        }
+      }
+    } else {
+      return fail(fmt::format("{}: unknown key '{}'", where(file, node), full));
+    }
+  }
+  return {};
+}
+
 std::filesystem::path relative_to(const std::filesystem::path& file, const std::string& p) {
   std::filesystem::path path(p);
   if (path.is_absolute() || !file.has_parent_path()) return path;
@@ -221,6 +344,7 @@ std::optional<Duration> parse_duration(std::string_view text) {
   if (unit == "ms") return milliseconds(n);
   if (unit == "s") return seconds(n);
   if (unit == "m") return seconds(n * 60);
+  if (unit == "h") return seconds(n * 3600);
   return std::nullopt;
 }
 
@@ -306,6 +430,23 @@ Result<Config, std::string> parse_config(std::string_view text, const std::files
       if (t == nullptr) return fail(error);
       auto r = k == "membership" ? parse_membership(file, *t, cfg) : parse_discovery(file, *t, cfg.discovery);
       if (!r) return fail(r.error());
+    } else if (k == "store") {
+      // store = "URL" is short for [store] url = "URL".
+      if (const auto* url = node.as_string()) {
+        cfg.store.url = url->get();
+        continue;
+      }
+      std::string error;
+      const auto* t = table_value(file, node, k, error);
+      if (t == nullptr)
+        return fail(
+            fmt::format("{}: store must be a string (\"sqlite\") or a table ([store])", where(file, node)));
+      if (auto r = parse_store(file, *t, cfg.store); !r) return fail(r.error());
+    } else if (k == "alerts") {
+      std::string error;
+      const auto* t = table_value(file, node, k, error);
+      if (t == nullptr) return fail(error);
+      if (auto r = parse_alerts(file, *t, cfg.alerts); !r) return fail(r.error());
     } else if (k == "network_psk") {
       auto v = string_value(file, node, k);
       if (!v) return fail(v.error());
@@ -335,6 +476,15 @@ Result<Config, std::string> parse_config(std::string_view text, const std::files
       cfg.log_level = *v;
     } else {
       return fail(fmt::format("{}: unknown key '{}'", where(file, node), k));
+    }
+  }
+  if (const auto* node = table.get("store")) {
+    const std::string& url = cfg.store.url;
+    if (url != "sqlite" && !(url.starts_with("sqlite:") && url.size() > 7)) {
+      const bool pg = url.starts_with("postgresql://") || url.starts_with("postgres://");
+      return fail(fmt::format("{}: store = \"{}\": {}", where(file, *node), url,
+                              pg ? "PostgreSQL is not supported by this build yet; use \"sqlite\""
+                                 : "use \"sqlite\" (data_dir/store.db) or \"sqlite:PATH\""));
     }
   }
   if (!is_loopback(cfg.api) && cfg.api_token.empty()) {

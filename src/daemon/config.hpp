@@ -11,6 +11,7 @@
 #include "base/endpoint.hpp"
 #include "base/result.hpp"
 #include "base/time.hpp"
+#include "daemon/alerts.hpp"
 #include "link/session.hpp"
 #include "membership/membership.hpp"
 
@@ -22,6 +23,13 @@ struct DiscoverySettings {
   std::uint16_t port = 9999;
   Duration interval = seconds(5);
   Duration expiry = seconds(60);
+};
+
+// [store]: the history store (DESIGN.md §4).
+struct StoreSettings {
+  std::string url = "sqlite";  // "sqlite" (data_dir/store.db) or "sqlite:PATH"
+  Duration snapshot_interval = seconds(10);
+  Duration retention = seconds(168 * 3600);
 };
 
 struct Config {
@@ -41,6 +49,10 @@ struct Config {
   membership::MembershipConfig membership;
   // [discovery]
   DiscoverySettings discovery;
+  // [store] (or store = "URL")
+  StoreSettings store;
+  // [alerts]
+  AlertRules alerts;
   // Not in the file: where it came from, for messages.
   std::filesystem::path source;
 };
@@ -52,7 +64,7 @@ Result<Config, std::string> load_config(const std::filesystem::path& file);
 bool is_loopback(const Endpoint& e);
 bool is_unspecified(const Endpoint& e);
 
-// "250ms", "1s", "2m" (a whole number and a unit).
+// "250ms", "1s", "2m", "168h" (a whole number and a unit).
 std::optional<Duration> parse_duration(std::string_view text);
 
 // Where other nodes reach this one: `advertise` if set; else the listen

@@ -54,7 +54,9 @@ TEST(Config, ErrorsNameFileAndLine) {
       {"[membership]\nprobe_intervall = \"1s\"\n", "n.toml:2: unknown key 'membership.probe_intervall'"},
       {"[membership]\nprobe_interval = \"1 s\"\n", "n.toml:2: membership.probe_interval must be a duration"},
       {"[membership]\nprobe_interval = 1000\n", "n.toml:2: membership.probe_interval must be a duration"},
-      {"[membership]\n\nprobe_interval = \"2h\"\n", "n.toml:3: membership.probe_interval must be a duration"},
+      {"[membership]\n\nprobe_interval = \"2d\"\n", "n.toml:3: membership.probe_interval must be a duration"},
+      {"[membership]\nprobe_interval = \"2h\"\n",
+       "n.toml:2: membership.probe_interval = \"2h\" is out of range"},
       {"[membership]\nprobe_interval = \"5m\"\n",
        "n.toml:2: membership.probe_interval = \"5m\" is out of range"},
       {"[membership]\nprobe_timeout = \"2s\"\n", "n.toml:2: membership.probe_timeout (2s) must be shorter"},
@@ -67,6 +69,26 @@ TEST(Config, ErrorsNameFileAndLine) {
       {"[discovery]\ninterval = \"10ms\"\n", "n.toml:2: discovery.interval = \"10ms\" is out of range"},
       {"[discovery]\nexpiry = \"3s\"\n", "n.toml:2: discovery.expiry (3s) must be longer"},
       {"[discovery]\nbeacons = true\n", "n.toml:2: unknown key 'discovery.beacons'"},
+      {"store = \"postgresql://db/hyphae\"\n",
+       "n.toml:1: store = \"postgresql://db/hyphae\": PostgreSQL is not"},
+      {"store = \"mysql\"\n", "n.toml:1: store = \"mysql\": use \"sqlite\""},
+      {"store = 5\n", "n.toml:1: store must be a string"},
+      {"[store]\nsnapshot_interval = \"10ms\"\n",
+       "n.toml:2: store.snapshot_interval = \"10ms\" is out of range"},
+      {"[store]\nretention = \"7d\"\n", "n.toml:2: store.retention must be a duration"},
+      {"[store]\nkeep = 1\n", "n.toml:2: unknown key 'store.keep'"},
+      {"[alerts]\nenabled = 1\n", "n.toml:2: alerts.enabled must be true or false"},
+      {"[alerts]\ninterval = \"1h\"\n", "n.toml:2: alerts.interval = \"1h\" is out of range"},
+      {"[alerts.latency]\nwarning = \"500\"\n", "n.toml:2: alerts.latency.warning must be a number"},
+      {"[alerts.latency]\nwarning = 900\ncritical = 800\n", "alerts.latency.critical (800) must be at least"},
+      {"[alerts.health]\nwarning = 0.2\n",
+       "alerts.health.critical (0.3) must be at most alerts.health.warning"},
+      {"[alerts.resources]\nwarning = 101\n",
+       "n.toml:2: alerts.resources.warning must be a number from 0 to 100"},
+      {"[alerts.partition]\nmin_peers = 1\n", "n.toml:2: alerts.partition.min_peers must be a whole number"},
+      {"[alerts.partition]\nmin_share = 2\n", "n.toml:2: alerts.partition.min_share must be a number"},
+      {"[alerts.node_failed]\nenable = true\n", "n.toml:2: unknown key 'alerts.node_failed.enable'"},
+      {"[alerts]\nlatency_warning = 5\n", "n.toml:2: unknown key 'alerts.latency_warning'"},
   };
   for (const auto& bad : cases) {
     auto c = parse_config(bad.text, "n.toml");
@@ -129,6 +151,64 @@ expiry = "1m"
   EXPECT_EQ(c->discovery.expiry, seconds(60));
 }
 
+TEST(Config, StoreAndAlertsDefaults) {
+  auto c = parse_config("", "n.toml");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->store.url, "sqlite");
+  EXPECT_EQ(c->store.snapshot_interval, seconds(10));
+  EXPECT_EQ(c->store.retention, seconds(168 * 3600));
+  EXPECT_TRUE(c->alerts.enabled);
+  EXPECT_EQ(c->alerts.latency.warning, 500);
+  EXPECT_EQ(c->alerts.latency.critical, 1000);
+  EXPECT_EQ(c->alerts.health.warning, 0.5);
+  EXPECT_EQ(c->alerts.health.critical, 0.3);
+  EXPECT_EQ(c->alerts.resources.warning, 80);
+  EXPECT_EQ(c->alerts.resources.critical, 95);
+  EXPECT_EQ(c->alerts.partition.min_peers, 2u);
+  EXPECT_EQ(c->alerts.partition.min_share, 0.3);
+}
+
+TEST(Config, ParsesStoreAndAlerts) {
+  auto c = parse_config(R"(store = "sqlite:hist.db"
+[alerts]
+enabled = true
+interval = "2s"
+hysteresis = 0.2
+[alerts.latency]
+warning = 200
+critical = 400
+[alerts.health]
+enabled = false
+[alerts.resources]
+warning = 70
+critical = 90.5
+[alerts.node_failed]
+enabled = false
+[alerts.partition]
+window = "20s"
+min_peers = 3
+min_share = 0.5
+)",
+                        "n.toml");
+  ASSERT_TRUE(c) << c.error();
+  EXPECT_EQ(c->store.url, "sqlite:hist.db");
+  EXPECT_EQ(c->alerts.interval_ms, 2000);
+  EXPECT_EQ(c->alerts.hysteresis, 0.2);
+  EXPECT_EQ(c->alerts.latency.warning, 200);
+  EXPECT_EQ(c->alerts.latency.critical, 400);
+  EXPECT_FALSE(c->alerts.health.enabled);
+  EXPECT_EQ(c->alerts.resources.critical, 90.5);
+  EXPECT_FALSE(c->alerts.node_failed);
+  EXPECT_EQ(c->alerts.partition.window_ms, 20000);
+  EXPECT_EQ(c->alerts.partition.min_peers, 3u);
+  EXPECT_EQ(c->alerts.partition.min_share, 0.5);
+  auto t =
+      parse_config("[store]\nurl = \"sqlite\"\nsnapshot_interval = \"1s\"\nretention = \"24h\"\n", "n.toml");
+  ASSERT_TRUE(t) << t.error();
+  EXPECT_EQ(t->store.snapshot_interval, seconds(1));
+  EXPECT_EQ(t->store.retention, seconds(24 * 3600));
+}
+
 TEST(Config, MembershipCanBeTurnedOff) {
   auto c = parse_config("[membership]\nenabled = false\n", "n.toml");
   ASSERT_TRUE(c) << c.error();
@@ -140,7 +220,8 @@ TEST(Config, Durations) {
   EXPECT_EQ(parse_duration("1s"), seconds(1));
   EXPECT_EQ(parse_duration("2m"), seconds(120));
   EXPECT_EQ(parse_duration("0s"), seconds(0));
-  for (const char* bad : {"", "s", "1", "1.5s", "-1s", "1 s", "1h", "1sec", "99999999999999999999s"}) {
+  EXPECT_EQ(parse_duration("168h"), seconds(168 * 3600));
+  for (const char* bad : {"", "s", "1", "1.5s", "-1s", "1 s", "1d", "1sec", "99999999999999999999s"}) {
     EXPECT_FALSE(parse_duration(bad).has_value()) << bad;
   }
 }

@@ -10,9 +10,12 @@
 #include <chrono>
 #include <cmath>
 #include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "base/rng.hpp"
+#include "daemon/alerts_service.hpp"
 #include "daemon/api.hpp"
 #include "daemon/event_log.hpp"
 #include "daemon/http_server.hpp"
@@ -20,6 +23,7 @@
 #include "daemon/lan_discovery_runner.hpp"
 #include "daemon/membership_store.hpp"
 #include "daemon/process_stats.hpp"
+#include "daemon/store.hpp"
 #include "runtime/asio_endpoint.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/key_file.hpp"
@@ -27,6 +31,7 @@
 
 namespace hyphae::daemon {
 namespace asio = boost::asio;
+using nlohmann::json;
 
 namespace {
 
@@ -50,9 +55,12 @@ std::uint64_t seed_from_os() {
   return seed;
 }
 
+using Emit = std::function<void(LoggedEvent)>;
+
 // What the daemon does with each node event: received messages go to the
-// inbox journal (fsync'd before the runner sends their acks); the rest is logged.
-void handle_event(Inbox& inbox, EventLog& log, const node::NodeEvent& event) {
+// inbox journal (fsync'd before the runner sends their acks); membership
+// events go to the event log and the store; the rest is logged.
+void handle_event(Inbox& inbox, const Emit& emit, const node::NodeEvent& event) {
   std::visit(
       [&](const auto& e) {
         using E = std::decay_t<decltype(e)>;
@@ -77,11 +85,11 @@ void handle_event(Inbox& inbox, EventLog& log, const node::NodeEvent& event) {
           const std::string_view type = membership::name(e.kind);
           spdlog::info("{} node_id={} address={} incarnation={}", type, e.id.to_string(),
                        e.address.to_string(), e.incarnation);
-          log.add(LoggedEvent{.time = utc_now_rfc3339(),
-                              .type = std::string(type),
-                              .node_id = e.id.to_string(),
-                              .address = e.address.to_string(),
-                              .incarnation = e.incarnation});
+          emit(LoggedEvent{.time = utc_now_rfc3339(),
+                           .type = std::string(type),
+                           .node_id = e.id.to_string(),
+                           .address = e.address.to_string(),
+                           .incarnation = e.incarnation});
         }
       },
       event);
@@ -112,6 +120,106 @@ class Periodic {
   std::function<void()> f_;
   bool stopped_ = false;
 };
+
+// What a store snapshot records: the members this node knows, its sessions,
+// and load samples (this node's, and its neighbours' as membership reports them).
+class Snapshotter {
+ public:
+  Snapshotter(std::string self, Instant now) : self_(std::move(self)) {
+    (void)sampler_.sample(now);  // the first interval's CPU starts now
+  }
+
+  Snapshot take(node::Node& n, Instant now, std::int64_t wall) {
+    Snapshot s{.ts = wall};
+    const ProcessSample p = sampler_.sample(now);
+    const node::Counters& c = n.counters();
+    const std::uint64_t messages = c.messages_sent + c.messages_received;
+    std::optional<double> rate;
+    if (last_wall_ && wall > *last_wall_) {
+      rate =
+          static_cast<double>(messages - last_messages_) * 1000.0 / static_cast<double>(wall - *last_wall_);
+    }
+    last_wall_ = wall;
+    last_messages_ = messages;
+
+    std::map<std::string, membership::MemberView> views;
+    if (const membership::Membership* m = n.membership()) {
+      for (const auto& v : m->members(now)) {
+        std::optional<std::int64_t> last_seen;
+        if (v.last_ack) last_seen = wall - static_cast<std::int64_t>((now - *v.last_ack).ms());
+        const std::string id = v.id.to_string();
+        s.nodes.push_back(NodeRow{.node_id = id,
+                                  .addresses = nlohmann::json::array({v.address.to_string()}).dump(),
+                                  .first_seen = wall,
+                                  .last_seen = last_seen,
+                                  .health = v.health.total});
+        views.emplace(id, v);
+      }
+    }
+    std::int64_t connected = 0;
+    for (const auto& peer : n.peers()) {
+      if (peer.state != "connected") continue;
+      ++connected;
+      const std::string id = peer.id.to_string();
+      s.connections.push_back(
+          ConnectionRow{.a = self_,
+                        .b = id,
+                        .rtt_ms = peer.srtt ? std::optional(peer.srtt->ms()) : std::nullopt,
+                        .state = std::string(peer.state),
+                        .updated = wall});
+      auto v = views.find(id);
+      if (v != views.end() && v->second.resources) {
+        const auto& r = *v->second.resources;
+        s.load.push_back(LoadRow{.node_id = id,
+                                 .ts = wall,
+                                 .cpu = r.cpu_percent,
+                                 .mem = r.memory_percent,
+                                 .connections = r.connections});
+      }
+    }
+    s.load.insert(s.load.begin(), LoadRow{.node_id = self_,
+                                          .ts = wall,
+                                          .cpu = p.cpu_percent,
+                                          .mem = p.memory_percent,
+                                          .connections = connected,
+                                          .requests = rate});
+    return s;
+  }
+
+ private:
+  std::string self_;
+  ProcessSampler sampler_;  // its own: CPU averaged over one snapshot interval
+  std::optional<std::int64_t> last_wall_;
+  std::uint64_t last_messages_ = 0;
+};
+
+// What the alert rules look at: every member (or, with membership off, every
+// session) and this node's CPU and memory over one alert interval.
+Observation observe(node::Node& n, Instant now, std::int64_t wall, ProcessSampler& sampler) {
+  const ProcessSample p = sampler.sample(now);
+  Observation o{.now_ms = wall, .cpu_percent = p.cpu_percent, .memory_percent = p.memory_percent};
+  std::map<std::string, double> session_rtt;
+  for (const auto& peer : n.peers()) {
+    if (peer.state == "connected" && peer.srtt) session_rtt[peer.id.to_string()] = peer.srtt->ms();
+  }
+  if (const membership::Membership* m = n.membership()) {
+    for (const auto& v : m->members(now)) {
+      PeerObservation po{.node_id = v.id.to_string(),
+                         .state = std::string(membership::name(v.state)),
+                         .health = v.health.total};
+      if (auto it = session_rtt.find(po.node_id); it != session_rtt.end()) {
+        po.rtt_ms = it->second;  // the session's smoothed RTT: measured on every packet
+      } else if (v.rtt) {
+        po.rtt_ms = v.rtt->ms();
+      }
+      o.peers.push_back(std::move(po));
+    }
+  } else {
+    for (const auto& [id, rtt] : session_rtt)
+      o.peers.push_back({.node_id = id, .state = "alive", .rtt_ms = rtt});
+  }
+  return o;
+}
 
 // membership.json: the incarnation and the members this node knows, written
 // when the incarnation changes, after membership events (at most once per
@@ -219,9 +327,30 @@ int run_daemon(const Config& config) {
   const Instant started = runtime::monotonic_now();
   node::Node node(node_config, *identity, keys, Rng{seed_from_os()}, started);
 
+  auto store = open_store(config.store.url, config.data_dir);
+  if (!store) {
+    spdlog::error("{}", store.error());
+    return 1;
+  }
   EventLog event_log;
+  // Every event goes to the recent-events log and to the store's history.
+  const Emit emit = [&](LoggedEvent e) {
+    json data = e.data;
+    if (data.is_null()) data = {{"address", e.address}, {"incarnation", e.incarnation}};
+    if (auto r = (*store)->add_event(
+            EventRow{.ts = unix_ms_now(), .type = e.type, .node_id = e.node_id, .data = data.dump()});
+        !r) {
+      spdlog::error("{}", r.error());
+    }
+    event_log.add(std::move(e));
+  };
+  AlertService alerts(config.alerts, **store, emit, identity->id.to_string());
+  if (auto r = alerts.load(); !r) {
+    spdlog::error("{}", r.error());
+    return 1;
+  }
   runtime::NodeRunner runner(io, node, std::move(socket),
-                             [&](const node::NodeEvent& event) { handle_event(*inbox, event_log, event); });
+                             [&](const node::NodeEvent& event) { handle_event(*inbox, emit, event); });
 
   std::optional<LanDiscoveryRunner> lan;
   if (config.discovery.enabled) {
@@ -266,7 +395,9 @@ int run_daemon(const Config& config) {
                      .started_at = started,
                      .events = event_log,
                      .advertise = advertise.to_string(),
-                     .lan = lan ? &*lan : nullptr};
+                     .lan = lan ? &*lan : nullptr,
+                     .store = store->get(),
+                     .alerts = &alerts};
   start_http_server(acceptor, [&](const HttpRequest& req) { return handle_api(api_ctx, req); });
 
   runner.start();
@@ -297,6 +428,37 @@ int run_daemon(const Config& config) {
   });
   housekeeping.start();
 
+  // The store: a snapshot every snapshot_interval, old rows pruned every minute.
+  Snapshotter snapshotter(identity->id.to_string(), runtime::monotonic_now());
+  Periodic snapshots(io, config.store.snapshot_interval, [&] {
+    auto s =
+        runner.with_node([&](node::Node& n, Instant now) { return snapshotter.take(n, now, unix_ms_now()); });
+    if (auto r = (*store)->write_snapshot(s); !r) spdlog::error("{}", r.error());
+  });
+  snapshots.start();
+  const auto retention_ms = config.store.retention.ns / milliseconds(1).ns;
+  auto prune = [&] {
+    if (auto r = (*store)->prune(unix_ms_now() - retention_ms); !r) {
+      spdlog::error("{}", r.error());
+    } else if (*r > 0) {
+      spdlog::debug("store: pruned {} rows older than the retention", *r);
+    }
+  };
+  prune();
+  Periodic pruning(io, seconds(60), prune);
+  pruning.start();
+
+  ProcessSampler alert_sampler;
+  Periodic alerting(io, milliseconds(config.alerts.interval_ms), [&] {
+    auto o = runner.with_node(
+        [&](node::Node& n, Instant now) { return observe(n, now, unix_ms_now(), alert_sampler); });
+    alerts.evaluate(o);
+  });
+  if (config.alerts.enabled) {
+    (void)alert_sampler.sample(runtime::monotonic_now());  // the first interval's CPU starts now
+    alerting.start();
+  }
+
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int signal) {
     spdlog::info("stopping on signal {}", signal);
@@ -307,6 +469,9 @@ int run_daemon(const Config& config) {
         persistence->tick(*n.membership(), now, event_log.last_seq(), /*force=*/true);
     });
     housekeeping.stop();
+    snapshots.stop();
+    pruning.stop();
+    alerting.stop();
     if (lan) lan->stop();
     runner.stop();
     boost::system::error_code ec;

@@ -1,4 +1,4 @@
-// The last membership events, for GET /api/mesh/events/recent (the
+// The last membership and alert events, for GET /api/mesh/events/recent (the
 // WebSocket stream comes later). Bounded: the oldest is dropped.
 #pragma once
 
@@ -16,6 +16,7 @@ struct LoggedEvent {
   std::string node_id;
   std::string address;
   std::uint64_t incarnation = 0;
+  nlohmann::json data;  // alert events: the alert; null (and left out) for node events
 };
 
 class EventLog {
@@ -32,12 +33,10 @@ class EventLog {
     auto out = nlohmann::json::array();
     for (const auto& e : events_) {
       if (e.seq <= after) continue;
-      out.push_back({{"seq", e.seq},
-                     {"time", e.time},
-                     {"type", e.type},
-                     {"node_id", e.node_id},
-                     {"address", e.address},
-                     {"incarnation", e.incarnation}});
+      nlohmann::json j{{"seq", e.seq},         {"time", e.time},       {"type", e.type},
+                       {"node_id", e.node_id}, {"address", e.address}, {"incarnation", e.incarnation}};
+      if (!e.data.is_null()) j["data"] = e.data;
+      out.push_back(std::move(j));
     }
     return out;
   }

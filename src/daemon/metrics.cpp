@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include "daemon/alerts_service.hpp"
 #include "daemon/api.hpp"
 #include "daemon/lan_discovery_runner.hpp"
+#include "daemon/store.hpp"
 #include "runtime/clock.hpp"
 
 namespace hyphae::daemon {
@@ -101,6 +103,19 @@ std::string render_metrics(ApiContext& ctx) {
           (runtime::monotonic_now() - ctx.started_at).seconds());
     if (const auto* m = n.membership()) membership_metrics(out, *m);
     if (ctx.lan != nullptr) discovery_metrics(out, *ctx.lan);
+    if (ctx.store != nullptr) {
+      counter(out, "hyphae_store_errors_total", "Store (SQLite) calls that failed.", ctx.store->errors());
+    }
+    if (ctx.alerts != nullptr) {
+      out +=
+          "# HELP hyphae_alerts_open Unresolved alerts (open or acknowledged), by severity.\n"
+          "# TYPE hyphae_alerts_open gauge\n";
+      const auto open = ctx.alerts->engine().open_by_severity();
+      for (auto s : {Severity::low, Severity::medium, Severity::high, Severity::critical}) {
+        out += fmt::format("hyphae_alerts_open{{severity=\"{}\"}} {}\n", name(s),
+                           open[static_cast<std::size_t>(s)]);
+      }
+    }
     return out;
   });
 }
