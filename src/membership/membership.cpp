@@ -56,6 +56,7 @@ Membership::Membership(const MembershipConfig& config, const crypto::Identity& i
       sync_tokens_at_(now) {
   rng_.fill(cookie_key_);
   HYPHAE_ASSERT(config_.probe_interval > config_.probe_timeout);
+  HYPHAE_ASSERT(config_.max_broadcasts >= 2);  // room for our own record and one more
   Member self;
   self.state = State::alive;
   self.incarnation = incarnation_;
@@ -436,6 +437,18 @@ void Membership::queue_broadcast(const crypto::NodeId& subject, std::shared_ptr<
   Broadcast b{.record = std::move(record), .transmits = 0, .order = ++broadcast_seq_};
   broadcast_order_.insert({0, b.order, subject});
   broadcasts_[subject] = std::move(b);
+  // Bounded, as serf bounds memberlist's queue (MaxQueueDepth): past the cap
+  // the oldest of the most-sent records goes, never our own. Table pulls
+  // still carry what gossip dropped.
+  while (broadcasts_.size() > config_.max_broadcasts) {
+    const std::uint32_t most_sent = std::get<0>(*broadcast_order_.rbegin());
+    auto victim = broadcast_order_.lower_bound({most_sent, 0, crypto::NodeId{}});
+    if (std::get<2>(*victim) == identity_.id) {
+      victim = std::next(victim) != broadcast_order_.end() ? std::next(victim) : std::prev(victim);
+    }
+    broadcasts_.erase(std::get<2>(*victim));
+    broadcast_order_.erase(victim);
+  }
 }
 
 void Membership::emit(MemberEvent::Kind kind, const crypto::NodeId& id, const Member& m) {

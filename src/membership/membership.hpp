@@ -53,6 +53,7 @@ struct MembershipConfig {
   Duration gossip_to_dead = seconds(30);   // keep gossiping to a dead member so it can refute
   Duration dead_retention = seconds(600);  // then forget a dead or left member
   std::size_t max_members = 65536;
+  std::size_t max_broadcasts = 1024;          // records queued for gossip; the most-sent go first
   std::size_t sync_replies_per_second = 100;  // whole-table answers (each many datagrams): a bandwidth cap
 };
 
@@ -142,6 +143,7 @@ class Membership {
   std::uint64_t incarnation() const { return incarnation_; }
   std::size_t size() const { return members_.size(); }  // including self
   std::size_t alive_count() const;
+  std::size_t queued_broadcasts() const { return broadcasts_.size(); }
   // Known members but self, by state (index: State value - 1).
   std::array<std::size_t, 4> count_by_state() const;
   std::optional<MemberView> member(const crypto::NodeId& id, Instant now) const;

@@ -205,6 +205,30 @@ TEST(Membership, RestartWithHigherIncarnationRecovers) {
   EXPECT_EQ(c.nodes[2]->alive_count(), 5u);
 }
 
+TEST(Membership, GossipQueueStaysWithinItsCapAndKeepsOurOwnRecord) {
+  MembershipConfig cfg;
+  cfg.max_broadcasts = 4;
+  Cluster c(2, cfg);
+  crypto::SeededKeySource other_keys(77);
+  std::vector<crypto::Identity> strangers;
+  for (int i = 0; i < 8; ++i) strangers.push_back(crypto::Identity::generate(other_keys));
+  c.join_all_to(0);
+  c.run_for(seconds(2));
+  // Node 0 is suspected by node 1: its refutation is queued first.
+  c.inject(0, 1, {make_record(*c.ids[1], State::suspect, c.ids[0]->id, 0, {})});
+  for (std::size_t i = 0; i < strangers.size(); ++i) {
+    c.inject(0, 1, {make_record(strangers[i], State::alive, strangers[i].id, 1, addr(10 + i))});
+  }
+  EXPECT_EQ(c.nodes[0]->size(), 2u + strangers.size());  // every stranger is known...
+  EXPECT_EQ(c.nodes[0]->queued_broadcasts(), 4u);        // ...but only four records wait for gossip
+  EXPECT_EQ(c.nodes[0]->incarnation(), 1u);
+  // Our own refutation survived the cap: the next datagram node 0 sends carries it.
+  c.run_for(seconds(3));
+  const auto seen = c.nodes[1]->member(c.ids[0]->id, c.now);
+  ASSERT_TRUE(seen.has_value());
+  EXPECT_EQ(seen->incarnation, 1u);
+}
+
 TEST(Membership, ForgedReplayedAndMalformedRecordsAreCountedAndIgnored) {
   Cluster c(3);
   c.join_all_to(0);
