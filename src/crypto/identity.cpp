@@ -47,11 +47,17 @@ std::string ula_string(const NodeId& id) {
   return text;
 }
 
-std::optional<NodeId> node_id_of_signing_key(const SigningPublicKey& pub) {
+std::optional<PublicKey> x25519_of_signing_key(const SigningPublicKey& pub) {
   ensure_sodium();
   PublicKey x{};
   if (crypto_sign_ed25519_pk_to_curve25519(x.data(), pub.data()) != 0) return std::nullopt;
-  return node_id_of(x);
+  return x;
+}
+
+std::optional<NodeId> node_id_of_signing_key(const SigningPublicKey& pub) {
+  auto x = x25519_of_signing_key(pub);
+  if (!x) return std::nullopt;
+  return node_id_of(*x);
 }
 
 Identity::~Identity() { sodium_memzero(signing_secret.data(), signing_secret.size()); }

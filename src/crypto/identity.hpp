@@ -53,6 +53,8 @@ using Signature = std::array<std::uint8_t, kSignatureLen>;
 // The NodeId an Ed25519 public key stands for; nullopt if the key is not a
 // valid curve point (so it has no X25519 form).
 std::optional<NodeId> node_id_of_signing_key(const SigningPublicKey& pub);
+// Its X25519 form (the key Noise and seal_to use), or nullopt likewise.
+std::optional<PublicKey> x25519_of_signing_key(const SigningPublicKey& pub);
 
 struct Identity {
   KeyPair keys;  // X25519, for Noise

@@ -44,6 +44,12 @@ std::vector<std::pair<std::string, Bytes>> tlv_seeds() {
   one("message_ack", MessageAck{7});
   one("hello", Hello{9900, 1});
   one("close", Close{0});
+  static const Bytes babel = {0x02, 0x00};  // a PadN with no value (RFC 8966 §4.6.2)
+  one("routing", Routing{babel});
+  Routed routed{.hop_limit = 16, .sealed = payload};
+  routed.dst.fill(0xd0);
+  routed.src.fill(0x50);
+  one("routed", routed);
   Bytes mixed;
   append_tlv(mixed, Ping{2});
   append_tlv(mixed, Message{8, MessageType::task, Priority::critical, payload});

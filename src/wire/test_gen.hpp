@@ -36,7 +36,7 @@ inline rc::Gen<Priority> priority() {
 
 // Draws one TLV; Message payloads are stored in `store` (a deque: stable addresses).
 inline Tlv draw_tlv(std::deque<Bytes>& store) {
-  switch (*uniform(0, 6)) {
+  switch (*uniform(0, 8)) {
     case 0:
       return Ping{*rc::gen::arbitrary<std::uint64_t>()};
     case 1:
@@ -51,8 +51,18 @@ inline Tlv draw_tlv(std::deque<Bytes>& store) {
       return MessageAck{*rc::gen::arbitrary<std::uint64_t>()};
     case 4:
       return Hello{*rc::gen::arbitrary<std::uint16_t>(), *rc::gen::arbitrary<std::uint32_t>()};
-    default:
+    case 5:
       return Close{*rc::gen::arbitrary<std::uint8_t>()};
+    case 6:
+      store.push_back(*bytes_between(0, 80));
+      return Routing{store.back()};
+    default: {
+      store.push_back(*bytes_between(0, 80));
+      Routed r{.hop_limit = *rc::gen::arbitrary<std::uint8_t>(), .sealed = store.back()};
+      for (auto& b : r.dst) b = *rc::gen::arbitrary<std::uint8_t>();
+      for (auto& b : r.src) b = *rc::gen::arbitrary<std::uint8_t>();
+      return r;
+    }
   }
 }
 

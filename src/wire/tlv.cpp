@@ -53,6 +53,19 @@ Result<Tlv, Drop> decode_close(ByteView value) {
   return Close{value[0]};
 }
 
+Result<Tlv, Drop> decode_routed(ByteView value) {
+  if (value.size() < kRoutedHeaderSize) return fail(Drop::bad_value);
+  Reader r{value};
+  Routed d;
+  ByteView dst, src;
+  const bool ok = r.take(kNodeIdLen, dst) && r.take(kNodeIdLen, src) && r.u8(d.hop_limit);
+  HYPHAE_ASSERT(ok);  // length checked above
+  std::copy(dst.begin(), dst.end(), d.dst.begin());
+  std::copy(src.begin(), src.end(), d.src.begin());
+  d.sealed = r.rest();
+  return d;
+}
+
 template <class T>
 Result<Tlv, Drop> decode_id(ByteView value) {
   auto v = exact_u64(value);
@@ -75,6 +88,10 @@ Result<Tlv, Drop> decode_value(std::uint64_t type, ByteView value) {
       return decode_hello(value);
     case static_cast<std::uint8_t>(TlvType::close):
       return decode_close(value);
+    case static_cast<std::uint8_t>(TlvType::routing):
+      return Routing{value};
+    case static_cast<std::uint8_t>(TlvType::routed):
+      return decode_routed(value);
     default:
       return fail(Drop::unknown_critical_tlv);
   }
@@ -95,6 +112,10 @@ Encoded shape(const Tlv& tlv) {
     Encoded operator()(const MessageAck&) const { return {TlvType::message_ack, 8}; }
     Encoded operator()(const Hello&) const { return {TlvType::hello, kHelloSize}; }
     Encoded operator()(const Close&) const { return {TlvType::close, 1}; }
+    Encoded operator()(const Routing& r) const { return {TlvType::routing, r.body.size()}; }
+    Encoded operator()(const Routed& r) const {
+      return {TlvType::routed, kRoutedHeaderSize + r.sealed.size()};
+    }
   };
   return std::visit(V{}, tlv);
 }
@@ -104,6 +125,13 @@ Encoded shape(const Tlv& tlv) {
 bool operator==(const Message& a, const Message& b) {
   return a.id == b.id && a.type == b.type && a.priority == b.priority &&
          std::ranges::equal(a.payload, b.payload);
+}
+
+bool operator==(const Routing& a, const Routing& b) { return std::ranges::equal(a.body, b.body); }
+
+bool operator==(const Routed& a, const Routed& b) {
+  return a.dst == b.dst && a.src == b.src && a.hop_limit == b.hop_limit &&
+         std::ranges::equal(a.sealed, b.sealed);
 }
 
 Result<std::size_t, Drop> decode_tlvs(ByteView plaintext, TlvArray& out) {
@@ -152,6 +180,13 @@ void encode(Writer& w, const Tlv& tlv) {
       w.u32(h.features);
     }
     void operator()(const Close& c) const { w.u8(c.reason); }
+    void operator()(const Routing& r) const { w.bytes(r.body); }
+    void operator()(const Routed& r) const {
+      w.bytes(r.dst);
+      w.bytes(r.src);
+      w.u8(r.hop_limit);
+      w.bytes(r.sealed);
+    }
   };
   std::visit(V{w}, tlv);
   HYPHAE_ASSERT(w.size() - before == e.value_size);  // shape() and the writers agree

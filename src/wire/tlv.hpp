@@ -34,6 +34,8 @@ enum class TlvType : std::uint8_t {
   message_ack = 4,
   hello = 5,
   close = 6,
+  routing = 7,  // routing control (Babel TLVs, routing/), for the neighbour itself
+  routed = 8,   // a frame for another node, forwarded hop by hop
 };
 
 struct Ping {
@@ -72,7 +74,27 @@ struct Close {
   bool operator==(const Close&) const = default;
 };
 
-using Tlv = std::variant<Ping, Pong, Message, MessageAck, Hello, Close>;
+// Babel TLVs (RFC 8966 §4.6) exchanged with a neighbour; the routing core
+// parses the body.
+struct Routing {
+  ByteView body;  // points into the decoded frame
+};
+bool operator==(const Routing& a, const Routing& b);
+
+// A frame for `dst`, sealed end to end by `src` (crypto::seal_to): relays
+// read only this header. hop_limit is decremented per hop; 0 is dropped.
+inline constexpr std::size_t kNodeIdLen = 20;
+using RawNodeId = std::array<std::uint8_t, kNodeIdLen>;
+struct Routed {
+  RawNodeId dst{};
+  RawNodeId src{};
+  std::uint8_t hop_limit = 0;
+  ByteView sealed;  // points into the decoded frame
+};
+bool operator==(const Routed& a, const Routed& b);
+inline constexpr std::size_t kRoutedHeaderSize = 2 * kNodeIdLen + 1;
+
+using Tlv = std::variant<Ping, Pong, Message, MessageAck, Hello, Close, Routing, Routed>;
 using TlvArray = std::array<Tlv, kMaxTlvsPerFrame>;
 
 // Decodes the whole frame into `out` and returns how many TLVs it holds (Pad
