@@ -139,6 +139,7 @@ Result<void, wire::Drop> Session::finish_handshake(Instant /*now*/) {
   auto rs = handshake_->remote_static();
   HYPHAE_ASSERT(rs.has_value());  // XX always transmits both static keys
   remote_id_ = crypto::node_id_of(*rs);
+  remote_static_ = *rs;
   auto [initiator_to_responder, responder_to_initiator] = handshake_->split();
   if (initiator_) {
     transport_.emplace(std::move(initiator_to_responder), std::move(responder_to_initiator));

@@ -78,6 +78,8 @@ class Session {
   std::uint32_t remote_index() const { return remote_index_; }
   Endpoint remote() const { return remote_; }
   std::optional<crypto::NodeId> remote_id() const { return remote_id_; }
+  // The peer's static X25519 key, once the handshake proved it.
+  std::optional<crypto::PublicKey> remote_static() const { return remote_static_; }
   std::uint16_t remote_mesh_port() const { return remote_mesh_port_; }
   Instant created_at() const { return created_at_; }
   std::optional<Instant> established_at() const { return established_at_; }
@@ -100,6 +102,7 @@ class Session {
   std::optional<crypto::HandshakeState> handshake_;
   std::optional<crypto::TransportCipher> transport_;
   std::optional<crypto::NodeId> remote_id_;
+  std::optional<crypto::PublicKey> remote_static_;
   std::uint16_t remote_mesh_port_ = 0;
   Instant created_at_;
   std::optional<Instant> established_at_;

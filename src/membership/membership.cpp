@@ -852,6 +852,14 @@ std::optional<State> Membership::state_of(const crypto::NodeId& id) const {
   return m->state;
 }
 
+std::optional<crypto::SigningPublicKey> Membership::signing_key_of(const crypto::NodeId& id) const {
+  const Member* m = members_.find(id);
+  if (!m || (m->state != State::alive && m->state != State::left)) return std::nullopt;
+  auto r = decode_record(*m->record);
+  if (!r) return std::nullopt;
+  return r->signer;
+}
+
 HealthInputs Membership::health_inputs(const Member& m, Instant now) const {
   HealthInputs in;
   if (m.observed) {

@@ -149,6 +149,9 @@ class Membership {
   std::optional<MemberView> member(const crypto::NodeId& id, Instant now) const;
   std::vector<MemberView> members(Instant now) const;  // every known member but self, by id
   std::optional<State> state_of(const crypto::NodeId& id) const;
+  // The member's own Ed25519 key, from the latest record it signed itself
+  // (alive or left); nullopt while the latest is another's suspicion.
+  std::optional<crypto::SigningPublicKey> signing_key_of(const crypto::NodeId& id) const;
   int awareness() const { return awareness_; }
   const MembershipCounters& counters() const { return counters_; }
   // A random alive member other than self, for connection managers.

@@ -21,6 +21,8 @@ struct Counters {
   std::uint64_t messages_duplicate = 0;
   std::uint64_t messages_retransmitted = 0;
   std::uint64_t messages_failed = 0;
+  std::uint64_t routed_forwarded = 0;  // routed frames passed on to the next hop
+  std::uint64_t routed_received = 0;   // routed frames for us that opened
 
   void drop(wire::Drop reason) { rx_dropped[static_cast<std::size_t>(reason)] += 1; }
   std::uint64_t dropped_total() const {

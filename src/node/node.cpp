@@ -18,6 +18,9 @@ Duration jittered(Duration d, Rng& rng) {
 }
 
 constexpr Duration kRetransmitMax = seconds(8);
+// First retransmission of a routed message: no one RTT describes a multi-hop path.
+constexpr Duration kRoutedRto = seconds(1);
+constexpr std::size_t kMaxSenders = 4096;  // dedup windows kept (one per sender)
 
 }  // namespace
 
@@ -239,9 +242,9 @@ void Node::on_tlv(Instant now, Link& link, const wire::Tlv& tlv) {
         } else if constexpr (std::is_same_v<T, wire::Message>) {
           on_message(now, link, t);
         } else if constexpr (std::is_same_v<T, wire::MessageAck>) {
-          if (auto m = outbox_.remove(t.id)) {
-            events_.push_back(MessageAcked{.id = m->id, .to = m->to, .latency = now - m->created});
-          }
+          on_message_ack(now, t);
+        } else if constexpr (std::is_same_v<T, wire::Routed>) {
+          on_routed(now, t);
         } else if constexpr (std::is_same_v<T, wire::Close>) {
           // The peer is going away; forget it now rather than after session_timeout.
           if (auto id = link.session.remote_id()) lose_peer(*id, "closed");
@@ -258,26 +261,38 @@ void Node::on_message(Instant now, Link& link, const wire::Message& m) {
   Bytes ack;
   wire::append_tlv(ack, wire::MessageAck{.id = m.id});
   send_frame(now, link, ack);
-  auto peer = peers_.find(*from);
-  if (peer == peers_.end()) return;  // lose_peer ran while this frame was processed
-  if (!peer->second.seen.insert(m.id)) {
+  deliver(*from, m);
+}
+
+void Node::deliver(const crypto::NodeId& from, const wire::Message& m) {
+  auto seen = seen_.find(from);
+  if (seen == seen_.end()) {
+    if (seen_.size() >= kMaxSenders) seen_.erase(seen_.begin());
+    seen = seen_.emplace(from, DedupWindow(config_.dedup_window)).first;
+  }
+  if (!seen->second.insert(m.id)) {
     counters_.messages_duplicate += 1;
     return;
   }
   counters_.messages_received += 1;
-  events_.push_back(MessageReceived{.from = *from,
+  events_.push_back(MessageReceived{.from = from,
                                     .id = m.id,
                                     .type = m.type,
                                     .priority = m.priority,
                                     .payload = Bytes(m.payload.begin(), m.payload.end())});
 }
 
+void Node::on_message_ack(Instant now, const wire::MessageAck& a) {
+  if (auto m = outbox_.remove(a.id)) {
+    events_.push_back(MessageAcked{.id = m->id, .to = m->to, .latency = now - m->created});
+  }
+}
+
 void Node::on_established(Instant now, Link& link) {
   const crypto::NodeId id = *link.session.remote_id();
   counters_.handshakes_completed += 1;
-  auto [peer, fresh] = peers_.try_emplace(id, Peer{.current_index = link.session.local_index(),
-                                                   .connected_since = now,
-                                                   .seen = DedupWindow(config_.dedup_window)});
+  auto [peer, fresh] =
+      peers_.try_emplace(id, Peer{.current_index = link.session.local_index(), .connected_since = now});
   if (!fresh) {
     // A newer session replaces the current one (rekey, or the peer restarted).
     // When both sides dialled at once, both keep the session initiated by the
@@ -333,16 +348,27 @@ Node::Link* Node::current_link(const crypto::NodeId& id) {
 }
 
 void Node::flush_outbox(Instant now, const crypto::NodeId& peer) {
+  // A neighbour gets the message on its session; any other node through the
+  // routing table, sealed to it. Without either it waits (until its deadline).
   Link* link = current_link(peer);
-  if (link == nullptr) return;
+  if (link == nullptr && !next_hop_to(peer)) return;
   for (OutgoingMessage* m : outbox_.due(peer, now)) {
     Bytes frame;
     wire::append_tlv(
         frame, wire::Message{.id = m->id, .type = m->type, .priority = m->priority, .payload = m->payload});
-    send_frame(now, *link, frame);
+    Duration wait = kRoutedRto;
+    if (link != nullptr) {
+      send_frame(now, *link, frame);
+      wait = link->session.rtt().rto();  // RFC 6298-style backoff from the link's own RTO
+    } else if (auto r = send_routed(now, peer, frame); r == RoutedSend::too_large) {
+      counters_.messages_failed += 1;
+      events_.push_back(MessageFailed{.id = m->id, .to = m->to, .reason = "too_large_to_route"});
+      outbox_.remove(m->id);
+      continue;
+    } else if (r == RoutedSend::no_route) {
+      return;
+    }
     if (m->attempts > 0) counters_.messages_retransmitted += 1;
-    // RFC 6298-style backoff from the link's own RTO.
-    Duration wait = link->session.rtt().rto();
     for (std::uint32_t i = 0; i < m->attempts && wait < kRetransmitMax; ++i) wait = wait * 2;
     wait = std::min(wait, kRetransmitMax);
     m->attempts += 1;
@@ -586,7 +612,9 @@ void Node::tick_outbox(Instant now) {
   for (OutgoingMessage& m : outbox_.take_expired(now)) {
     counters_.messages_failed += 1;
     events_.push_back(MessageFailed{
-        .id = m.id, .to = m.to, .reason = peers_.contains(m.to) ? "deadline" : "peer_unreachable"});
+        .id = m.id,
+        .to = m.to,
+        .reason = peers_.contains(m.to) || next_hop_to(m.to) ? "deadline" : "peer_unreachable"});
   }
   for (const auto& peer : outbox_.peers_due(now)) flush_outbox(now, peer);
   if (auto next = outbox_.next_deadline(now)) arm(*next);

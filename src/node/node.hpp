@@ -61,6 +61,8 @@ struct NodeConfig {
   // (on top of the static `dial` peers); 0 turns it off.
   std::size_t target_degree = 8;
   discovery::CircuitBreakerConfig neighbour_breaker;
+  // Routed frames (for nodes that are not neighbours) start with this hop limit.
+  std::uint8_t hop_limit = 32;
 };
 
 enum class SendError : std::uint8_t { payload_too_large, outbox_full, to_self };
@@ -139,7 +141,6 @@ class Node {
   struct Peer {
     std::uint32_t current_index = 0;
     Instant connected_since;
-    DedupWindow seen;
   };
 
   void observe(Instant now);
@@ -153,6 +154,17 @@ class Node {
   void on_tlv(Instant now, Link& link, const wire::Tlv& tlv);
   void on_established(Instant now, Link& link);
   void on_message(Instant now, Link& link, const wire::Message& m);
+  // Delivers a message from `from` (a neighbour or a routed sender) once.
+  void deliver(const crypto::NodeId& from, const wire::Message& m);
+  void on_message_ack(Instant now, const wire::MessageAck& a);
+
+  // Routed frames (routed.cpp): sealed end to end, forwarded hop by hop.
+  enum class RoutedSend : std::uint8_t { sent, no_route, too_large };
+  RoutedSend send_routed(Instant now, const crypto::NodeId& dst, ByteView inner);
+  void on_routed(Instant now, const wire::Routed& r);
+  void on_routed_for_us(Instant now, const crypto::NodeId& src, ByteView sealed);
+  std::optional<crypto::NodeId> next_hop_to(const crypto::NodeId& dst) const;
+  std::optional<crypto::PublicKey> static_key_of(const crypto::NodeId& id);
 
   std::uint32_t initiate(Instant now, Endpoint address);
   void send_frame(Instant now, Link& link, const Bytes& plaintext);
@@ -178,6 +190,10 @@ class Node {
 
   std::map<std::uint32_t, Link> links_;   // by our local index; ordered for deterministic ticks
   std::map<crypto::NodeId, Peer> peers_;  // connected neighbours
+  // Message ids seen per sender, whichever way they came (direct or routed)
+  // and across reconnects, so delivery stays exactly-once. Bounded.
+  std::map<crypto::NodeId, DedupWindow> seen_;
+  std::unordered_map<crypto::NodeId, crypto::PublicKey> static_keys_;  // cache for sealing; bounded
   std::vector<Dial> dials_;
   Outbox outbox_;
   std::uint64_t next_message_id_;

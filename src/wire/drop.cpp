@@ -35,6 +35,12 @@ std::string_view name(Drop d) {
       return "handshake_failed";
     case Drop::rate_limited:
       return "rate_limited";
+    case Drop::no_route:
+      return "no_route";
+    case Drop::hop_limit:
+      return "hop_limit";
+    case Drop::bad_seal:
+      return "bad_seal";
     case Drop::count_:
       break;
   }

@@ -26,6 +26,9 @@ enum class Drop : std::uint8_t {
   replayed,              // counter already seen or left of the window (crypto)
   handshake_failed,      // Noise handshake rejected (crypto)
   rate_limited,          // handshake load shedding (link)
+  no_route,              // routed frame for a node we have no route to (node)
+  hop_limit,             // routed frame whose hop limit ran out: a loop or a too-long path (node)
+  bad_seal,              // routed frame for us that did not open from its claimed sender (node)
   count_,
 };
 
