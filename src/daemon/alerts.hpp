@@ -111,7 +111,7 @@ class AlertEngine {
  public:
   static constexpr std::size_t kResolvedKept = 1000;
 
-  explicit AlertEngine(AlertRules rules) : rules_(std::move(rules)) {}
+  explicit AlertEngine(const AlertRules& rules) : rules_(rules) {}
 
   // Alerts loaded from the store at start; ids continue after the highest.
   void restore(std::vector<Alert> alerts);

@@ -88,8 +88,8 @@ std::optional<Alert> from_row(const AlertRow& row) {
   return a;
 }
 
-AlertService::AlertService(AlertRules rules, Store& store, Emit emit, std::string self_id)
-    : engine_(std::move(rules)), store_(store), emit_(std::move(emit)), self_id_(std::move(self_id)) {}
+AlertService::AlertService(const AlertRules& rules, Store& store, Emit emit, std::string self_id)
+    : engine_(rules), store_(store), emit_(std::move(emit)), self_id_(std::move(self_id)) {}
 
 Result<void, std::string> AlertService::load() {
   auto rows = store_.alerts(AlertEngine::kResolvedKept);
@@ -136,7 +136,7 @@ void AlertService::evaluate(const Observation& o) {
 Result<Alert, AlertOpFailure> AlertService::operate(std::uint64_t id, std::int64_t now_ms, bool ack) {
   const Alert* before = engine_.find(id);
   if (before == nullptr) return fail(AlertOpFailure::unknown_id);
-  const Alert saved = *before;
+  Alert saved = *before;
   auto r = ack ? engine_.acknowledge(id, now_ms) : engine_.resolve(id, now_ms);
   if (!r) {
     return fail(r.error() == AlertOpError::unknown_id ? AlertOpFailure::unknown_id

@@ -26,7 +26,7 @@ class AlertService {
   using Emit = std::function<void(LoggedEvent)>;
 
   // `self_id` names this node in events about it (resource alerts).
-  AlertService(AlertRules rules, Store& store, Emit emit, std::string self_id);
+  AlertService(const AlertRules& rules, Store& store, Emit emit, std::string self_id);
 
   // Restores the unresolved alerts (and recent resolved ones) from the store.
   Result<void, std::string> load();

@@ -19,6 +19,7 @@ PeerObservation dead(int i) { return {.node_id = peer_id(i), .state = "dead", .h
 
 std::vector<PeerObservation> mesh(int n) {
   std::vector<PeerObservation> out;
+  out.reserve(static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i) out.push_back(alive(i));
   return out;
 }

@@ -470,7 +470,7 @@ std::optional<std::int64_t> parse_rfc3339(std::string_view s) {
         oh > 23 || om > 59) {
       return std::nullopt;
     }
-    offset_min = (s[p] == '-' ? -1 : 1) * (oh * 60 + om);
+    offset_min = (s[p] == '-' ? -1 : 1) * (std::int64_t{oh} * 60 + om);
     p += 6;
   } else {
     return std::nullopt;
@@ -480,7 +480,8 @@ std::optional<std::int64_t> parse_rfc3339(std::string_view s) {
                                         std::chrono::day{static_cast<unsigned>(d)}};
   if (!ymd.ok() || h > 23 || mi > 59 || sec > 60) return std::nullopt;
   const std::int64_t days = std::chrono::sys_days{ymd}.time_since_epoch().count();
-  const std::int64_t seconds = days * 86400 + h * 3600 + mi * 60 + sec - offset_min * 60;
+  const std::int64_t seconds =
+      days * 86400 + std::int64_t{h} * 3600 + std::int64_t{mi} * 60 + sec - offset_min * 60;
   return seconds * 1000 + ms;
 }
 

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -150,12 +151,7 @@ TEST(Store, RefusesBackendsItLacksAndUnreadableFiles) {
   EXPECT_NE(pg.error().find("PostgreSQL is not supported"), std::string::npos);
   ASSERT_FALSE(open_store("mysql://x", dir.path()));
   const auto junk = dir.path() / "junk.db";
-  {
-    std::FILE* f = std::fopen(junk.c_str(), "w");
-    ASSERT_NE(f, nullptr);
-    std::fputs("this is not a database, just text long enough to fill a header...........\n", f);
-    std::fclose(f);
-  }
+  std::ofstream(junk) << "this is not a database, just text long enough to fill a header...........\n";
   auto bad = open_store("sqlite:junk.db", dir.path());
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().find("junk.db"), std::string::npos) << bad.error();
