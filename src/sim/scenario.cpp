@@ -362,9 +362,10 @@ Scenario parse(const json& j) {
   read_duration(j, "scenario", "duration", s.duration);
   if (j.contains("traffic")) {
     const json& t = j["traffic"];
-    only_keys(t, "traffic", {"interval_ms", "interval_s", "payload", "start_ms", "start_s"});
+    only_keys(t, "traffic", {"interval_ms", "interval_s", "payload", "start_ms", "start_s", "any_node"});
     read_duration(t, "traffic", "interval", s.traffic.interval);
     read(t, "payload", s.traffic.payload);
+    read(t, "any_node", s.traffic.any_node);
     read_duration(t, "traffic", "start", s.traffic.start);
   }
   if (j.contains("churn")) {

@@ -44,6 +44,9 @@ struct TrafficSpec {
   Duration interval{};        // zero: no traffic; else each node sends one message per interval (jittered)
   std::size_t payload = 128;  // bytes per message
   Duration start = seconds(5);
+  // false: to a random topology neighbour; true: to any other node, which
+  // takes multi-hop routing when they are not neighbours.
+  bool any_node = false;
 };
 
 // Optional overrides of node::NodeConfig (kept here so scenarios build without node/).

@@ -347,8 +347,15 @@ void World::send_traffic(NodeIndex n) {
   const auto next = static_cast<std::int64_t>((0.5 + traffic_rng_.unit()) * double(interval.ns));
   const std::uint64_t pick = traffic_rng_.next_u64();
   queue_.push(now_ + nanoseconds(next), Event{.kind = Event::Kind::traffic, .node = n});
-  if (!s.node || s.paused || adjacency_[n].empty()) return;
-  const NodeIndex to = adjacency_[n][pick % adjacency_[n].size()];
+  if (!s.node || s.paused) return;
+  NodeIndex to = n;
+  if (scenario_.traffic.any_node) {
+    if (slots_.size() < 2) return;
+    to = static_cast<NodeIndex>((n + 1 + pick % (slots_.size() - 1)) % slots_.size());
+  } else {
+    if (adjacency_[n].empty()) return;
+    to = adjacency_[n][pick % adjacency_[n].size()];
+  }
   const std::uint64_t seq = s.traffic_seq++;
   const Bytes payload = traffic_payload(n, to, seq, scenario_.traffic.payload);
   auto id = s.node->send(now_, slots_[to].identity->id, wire::MessageType::notification,
