@@ -169,6 +169,11 @@ void AlertEngine::failures(std::vector<AlertChange>& out, const Observation& o) 
     for (const auto& m : pa->members) still += back(m) ? 0 : 1;
     if (!rules_.partition.enabled || still < rules_.partition.min_peers) {
       close(out, *pa, rules_.partition.enabled ? "healed" : "rule disabled", now);
+      // Members come back one by one: a straggler gets one more window
+      // before it has an alert of its own.
+      for (const auto& m : pa->members) {
+        if (auto it = failed_since_.find(m); it != failed_since_.end()) it->second = now;
+      }
     } else {
       in_partition.insert(pa->members.begin(), pa->members.end());
     }

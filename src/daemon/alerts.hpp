@@ -21,7 +21,8 @@
 // warning * (1 + hysteresis). A failed peer is held back for `window` before
 // it gets its own node_failed alert, so that peers failing together are seen
 // together; a partition alert resolves when fewer than min_peers of its peers
-// are still failed, and those still failed then get their own alerts.
+// are still failed, and those still failed get their own alerts if they are
+// not back within one more window.
 #pragma once
 
 #include <array>
