@@ -35,7 +35,14 @@ Links are point-to-point veth pairs between two node namespaces:
 Shared segments (`topo.segment(...)`) put several nodes on a bridge in a
 namespace of its own.
 
+`Lab(topo, daemons=False)` builds the same namespaces, links and nftables
+without any `hyphae daemon`, for baselines that run their own processes:
+`lab.spawn_helper(node, argv)` starts one in a node's namespace (it dies with
+the lab, and close() / `lab.py cleanup` stop it). babel_baseline.py runs babeld
+that way, and reroute.py measures the delivery gap after a silent cut.
+
 CLI: lab.py cleanup [--all] | list | run SCENARIO [--hold] | soak [...] | idle [...]
+            | reroute-babeld [babel_baseline.py options]
 """
 
 import argparse
@@ -624,7 +631,10 @@ def _sigterm(signum, frame):
 
 
 class Lab:
-    def __init__(self, topo, binary=None, psk="", log_level="warn", keep=None):
+    def __init__(self, topo, binary=None, psk="", log_level="warn", keep=None, daemons=True):
+        """daemons=False builds the namespaces, links and nftables but starts no
+        `hyphae daemon` (and needs no binary): for baselines such as babeld that
+        run their own processes with `spawn_helper`."""
         global _labs_in_process
         _labs_in_process += 1
         self.topo = topo
@@ -636,6 +646,8 @@ class Lab:
         self.dir = tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{os.getpid()}-{_labs_in_process}-")
         self.namespaces = []
         self.nodes = {}
+        self.daemons = daemons
+        self.helpers = []  # (node name, Popen, label) started by spawn_helper; stopped in close()
         self.relay = None
         self.cuts = set()  # link indexes cut silently
         self.closed = False
@@ -663,7 +675,7 @@ class Lab:
     def start(self, wait=True):
         if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
             signal.signal(signal.SIGTERM, _sigterm)
-        if not os.path.exists(self.binary):
+        if self.daemons and not os.path.exists(self.binary):
             raise FileNotFoundError(f"hyphae binary not found: {self.binary} (set HYPHAE_BINARY)")
         cleanup_stale()
         _live_labs.append(self)
@@ -673,16 +685,69 @@ class Lab:
             self._add_ns(self.nodes[name].ns)
         self._build_links()
         self._render_all_nft()
-        for n in self.nodes.values():
-            n.write_config()
         self.setup_s = time.monotonic() - t0
         t1 = time.monotonic()
-        for n in self.nodes.values():
-            n.spawn()
-        for n in self.nodes.values():
-            n.wait_ready()
+        if self.daemons:
+            for n in self.nodes.values():
+                n.write_config()
+            for n in self.nodes.values():
+                n.spawn()
+            for n in self.nodes.values():
+                n.wait_ready()
         self.start_s = time.monotonic() - t1
         return self
+
+    def spawn_helper(self, name, argv, log_path=None, label=None):
+        """Starts `argv` in node `name`'s namespace (`ip netns exec`), in its own
+        session, with PR_SET_PDEATHSIG so it dies with the lab even on kill -9.
+        stdout and stderr go to `log_path` (default: <node dir>/<label>.log).
+        close() stops it (SIGTERM, then SIGKILL); deleting the namespace kills
+        anything left in it, and `lab.py cleanup` does the same for dead labs."""
+        node = self.nodes[name]
+        label = label or os.path.basename(argv[0])
+        log_path = log_path or os.path.join(node.dir, f"{label}.log")
+        logf = open(log_path, "a")
+
+        def child():
+            _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+            os.setsid()
+
+        try:
+            p = subprocess.Popen(["ip", "netns", "exec", node.ns] + list(argv), stdout=logf, stderr=subprocess.STDOUT,
+                                 stdin=subprocess.DEVNULL, preexec_fn=child)
+        finally:
+            logf.close()
+        self.helpers.append((name, p, label))
+        return p
+
+    def stop_helpers(self, timeout=5.0):
+        """SIGTERM every helper process, SIGKILL those still alive after `timeout`."""
+        for _, p, _ in self.helpers:
+            if p.poll() is None:
+                try:
+                    p.send_signal(signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        deadline = time.monotonic() + timeout
+        for _, p, _ in self.helpers:
+            try:
+                p.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        self.helpers = []
+
+    def iface(self, node, other):
+        """The interface name, in `node`'s namespace, of the link node-other."""
+        return f"l{self._link(node, other).index}"
+
+    def link_addr(self, node, other):
+        """`node`'s IPv4 address on the link node-other."""
+        l = self._link(node, other)
+        return self._addr(l.index, 1 if node == l.a else 2)
+
+    def ns_of(self, name):
+        return self.nodes[name].ns
 
     def _add_ns(self, ns):
         run(["ip", "netns", "add", ns])
@@ -942,6 +1007,10 @@ class Lab:
         if self.closed:
             return
         self.closed = True
+        try:
+            self.stop_helpers()
+        except Exception as e:  # keep tearing down; deleting the namespaces kills what is left
+            log(f"lab: stopping helper processes: {e}")
         for n in self.nodes.values():
             try:
                 n.stop(timeout=10)
@@ -1334,6 +1403,12 @@ def main(argv=None):
     i = sub.add_parser("idle", help="start-up time and RSS of idle nodes (JSON)")
     i.add_argument("--nodes", type=int, default=10)
     i.add_argument("--binary", default=None)
+    sub.add_parser("reroute-babeld", add_help=False,
+                   help="babeld reroute-gap baseline on the diamond (babel_baseline.py; its options follow)")
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["reroute-babeld"]:
+        import babel_baseline  # tests/lab, beside this file
+        return babel_baseline.main(argv[1:])
     args = p.parse_args(argv)
 
     if args.cmd == "list":

@@ -1,0 +1,288 @@
+#!/usr/bin/env python3
+"""Reroute gap after a silent link cut, for any routing layer in a lab (issue 6).
+
+    import lab, reroute
+    with lab.Lab(lab.diamond(), daemons=False) as l:
+        ...  # start a routing daemon in every namespace, wait until it converged
+        r = reroute.measure_gap(l, "src", "dst", "10.78.0.4")
+        print(f"gap {r['gap_s']:.2f} s over {r['cut']}")
+
+`measure_gap` streams small datagrams from one namespace to another, finds
+the sender's link that carries them, cuts it silently (nftables drop in both
+directions at both ends, `Lab.cut`), and reports the longest interval between
+consecutive arrivals around the cut. The stream is pluggable (see `Stream`),
+so the same measurement runs over babeld's kernel routes (`UdpStream`, plain
+UDP) and over Hyphae's mesh (a stream of Hyphae messages) in the same run.
+Python 3 standard library only; the lab needs root.
+"""
+
+import json
+import socket
+import struct
+import threading
+import time
+
+import lab as labmod
+
+_HEADER = struct.Struct("!Qd")  # sequence number, sender's monotonic send time
+
+
+class Stream:
+    """What measure_gap needs from a stream; subclass it or duck-type it.
+
+    start()          begin sending (returns at once; sending runs in the background)
+    stop()           stop sending and receiving; idempotent
+    arrivals()       [(arrival time, seq)] in arrival order so far; times are
+                     time.monotonic() of the lab process (one clock for all)
+    sent()           [(send time, seq)] in send order so far, every attempt (a send
+                     that failed locally, e.g. EPERM from nftables on a cut link
+                     or ENETUNREACH, is in it: it counts as lost)
+    send_errors      count of sends that failed locally
+    """
+
+    send_errors = 0
+
+    def start(self):
+        raise NotImplementedError
+
+    def stop(self):
+        raise NotImplementedError
+
+    def arrivals(self):
+        raise NotImplementedError
+
+    def sent(self):
+        raise NotImplementedError
+
+
+class UdpStream(Stream):
+    """One `size`-byte UDP datagram every `interval` seconds from namespace of
+    node `sender` (bound to `src_addr` if given, e.g. the sender's announced
+    address so the receiver has a route back) to `dst_addr`:`port`, received by
+    a socket in node `receiver`'s namespace. Both sockets are created by the
+    lab process inside the namespaces (`lab.ns_socket`) and served by two
+    threads, so no process is left behind. A sender that falls behind (GIL,
+    busy machine) skips ahead instead of bursting."""
+
+    def __init__(self, lab, sender, receiver, dst_addr, port=7700, interval=0.005, src_addr=None, size=64):
+        self.lab, self.dst = lab, (dst_addr, port)
+        self.interval, self.size = interval, max(size, _HEADER.size)
+        self.tx = labmod.ns_socket(lab.ns_of(sender), socket.AF_INET, socket.SOCK_DGRAM)
+        if src_addr:
+            self.tx.bind((src_addr, 0))
+        self.rx = labmod.ns_socket(lab.ns_of(receiver), socket.AF_INET, socket.SOCK_DGRAM)
+        self.rx.bind(("0.0.0.0", port))
+        self.rx.settimeout(0.1)
+        self._arrivals, self._sent = [], []
+        self.send_errors = 0
+        self.send_error_kinds = {}
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._send_loop, daemon=True, name="udp-stream-tx"),
+                         threading.Thread(target=self._recv_loop, daemon=True, name="udp-stream-rx")]
+
+    def start(self):
+        for t in self._threads:
+            t.start()
+        return self
+
+    def _send_loop(self):
+        seq = 0
+        pad = b"\0" * (self.size - _HEADER.size)
+        nxt = time.monotonic()
+        while not self._stop.is_set():
+            now = time.monotonic()
+            if nxt > now:
+                time.sleep(nxt - now)
+            now = time.monotonic()
+            seq += 1
+            self._sent.append((now, seq))
+            try:
+                self.tx.sendto(_HEADER.pack(seq, now) + pad, self.dst)
+            except OSError as e:  # EPERM (nftables drop on output), ENETUNREACH (no route)
+                self.send_errors += 1
+                name = e.__class__.__name__ if e.errno is None else str(e.errno)
+                self.send_error_kinds[name] = self.send_error_kinds.get(name, 0) + 1
+            nxt += self.interval
+            if nxt < now - 10 * self.interval:
+                nxt = now + self.interval  # fell far behind: do not burst
+
+    def _recv_loop(self):
+        while not self._stop.is_set():
+            try:
+                data = self.rx.recv(2048)
+            except socket.timeout:
+                continue
+            except OSError:
+                if self._stop.is_set():
+                    return
+                continue
+            t = time.monotonic()
+            if len(data) >= _HEADER.size:
+                self._arrivals.append((t, _HEADER.unpack_from(data)[0]))
+
+    def stop(self):
+        if self._stop.is_set():
+            return
+        self._stop.set()
+        for t in self._threads:
+            if t.is_alive():
+                t.join(timeout=2)
+        self.tx.close()
+        self.rx.close()
+
+    def arrivals(self):
+        return list(self._arrivals)
+
+    def sent(self):
+        return list(self._sent)
+
+
+def tx_packets(lab, name):
+    """{interface: tx packets} of node `name`'s link interfaces (l<k>, s<k>)."""
+    r = labmod.run(["ip", "-n", lab.ns_of(name), "-s", "-j", "link", "show"])
+    out = {}
+    for i in json.loads(r.stdout):
+        if i["ifname"][:1] in ("l", "s") and i["ifname"][1:].isdigit():
+            out[i["ifname"]] = i.get("stats64", i.get("stats", {})).get("tx", {}).get("packets", 0)
+    return out
+
+
+def busiest_link(lab, name, window=1.0):
+    """The neighbour of `name` whose link sent the most packets from `name` in
+    the next `window` seconds, and that count: (neighbour, packets)."""
+    before = tx_packets(lab, name)
+    time.sleep(window)
+    after = tx_packets(lab, name)
+    best = None
+    for other in lab.topo.neighbours(name):
+        dev = lab.iface(name, other)
+        n = after.get(dev, 0) - before.get(dev, 0)
+        if best is None or n > best[1]:
+            best = (other, n)
+    return best
+
+
+def longest_gap(times):
+    """(gap, start, end): the longest interval between consecutive times."""
+    best = (0.0, None, None)
+    for x, y in zip(times, times[1:]):
+        if y - x > best[0]:
+            best = (y - x, x, y)
+    return best
+
+
+def measure_gap(lab, sender, receiver, dst_addr=None, cut_link="auto", stream=None, interval=0.005,
+                before=2.0, after=2.0, timeout=40.0, restore=True, src_addr=None, port=7700, out=None):
+    """Delivery gap at `receiver` when the link in use is cut silently.
+
+    lab       a started lab.Lab whose routing (babeld, Hyphae, ...) has converged,
+              with an alternate path available
+    sender, receiver
+              node names, e.g. "src" and "dst" of lab.diamond()
+    dst_addr  where the default UdpStream sends (the receiver's announced
+              address); not needed when `stream` is given
+    cut_link  "auto": the sender's link that carried the most packets while the
+              stream ran for `before` seconds (the path in use); or a pair
+              (a, b) naming a link to cut; cut with Lab.cut (nftables drop of
+              everything on that veth, both hooks, both ends: no carrier change)
+    stream    a Stream (start/stop/arrivals/sent); default UdpStream(lab,
+              sender, receiver, dst_addr, port, interval, src_addr). A Hyphae
+              measurement passes its own stream of mesh messages here.
+    before    seconds of streaming before the cut (also the noise baseline)
+    after     seconds to keep streaming once delivery has resumed (a later
+              second outage, e.g. a flapping route, still counts)
+    timeout   give up waiting for delivery to resume this long after the cut
+    restore   undo the cut at the end (the lab can be measured again)
+
+    Returns a dict:
+      gap_s          longest interval between consecutive arrivals from the last
+                     arrival before the cut on (None if delivery never resumed)
+      recovered      a datagram sent after the cut arrived within `timeout`
+      resumed_after_s  first arrival of a datagram sent after the cut was in
+                     place, minus the time the cut started
+      cut            [a, b], the link cut;  via_before / via_after: the sender's
+                     neighbour carrying the stream before the cut / at the end
+      baseline_gap_s longest interval between arrivals before the cut (noise)
+      sent, received, lost, send_errors, interval_s, before_s, after_s
+    Raises AssertionError if nothing arrives before the cut."""
+    out = out or (lambda *a: None)
+    own = stream is None
+    if own:
+        if dst_addr is None:
+            raise ValueError("measure_gap: dst_addr or stream is required")
+        stream = UdpStream(lab, sender, receiver, dst_addr, port=port, interval=interval, src_addr=src_addr)
+    stream.start()
+    try:
+        labmod.wait_until(lambda: len(stream.arrivals()) >= 10, 10, f"the stream {sender} -> {receiver} to flow",
+                          interval=0.05)
+        if cut_link == "auto":
+            via_before, n = busiest_link(lab, sender, window=before)
+            if n < before / interval / 4:
+                out(f"measure_gap: only {n} packets on {sender}-{via_before} in {before:.1f}s")
+            cut = (sender, via_before)
+        else:
+            time.sleep(before)
+            cut = tuple(cut_link)
+            via_before = cut[1] if cut[0] == sender else (cut[0] if cut[1] == sender else None)
+        t_cut = time.monotonic()
+        lab.cut(*cut)
+        t_cut_done = time.monotonic()  # both ends' nftables rules are in place
+        out(f"measure_gap: cut {cut[0]}-{cut[1]} silently")
+
+        # A post-cut datagram arrived: one whose send time is after the cut.
+        first_after = None
+        deadline = t_cut + timeout
+        while time.monotonic() < deadline:
+            sent_at = {seq: t for t, seq in stream.sent()}
+            for t, seq in stream.arrivals():
+                if sent_at.get(seq, 0) > t_cut_done:
+                    first_after = t
+                    break
+            if first_after is not None:
+                break
+            time.sleep(0.05)
+        if first_after is not None:
+            time.sleep(after)
+            via_after = busiest_link(lab, sender, window=min(1.0, after))[0]
+        else:
+            via_after = None
+        t_end = time.monotonic()
+    finally:
+        stream.stop()
+    if restore:
+        lab.restore(*cut)
+
+    arr = stream.arrivals()
+    sent = stream.sent()
+    times = [t for t, _ in arr]
+    pre = [t for t in times if t <= t_cut]
+    post = [t for t in times if t > t_cut]
+    baseline = longest_gap([t for t in pre if t >= t_cut - before])[0]
+    if first_after is not None and pre:
+        gap, g0, g1 = longest_gap([pre[-1]] + post)
+    else:
+        gap, g0, g1 = None, (pre[-1] if pre else None), None
+    if not pre:
+        raise AssertionError("measure_gap: nothing arrived before the cut")
+    received = {seq for _, seq in arr}
+    lost = sum(1 for _, seq in sent if seq not in received)
+    return {
+        "gap_s": None if gap is None else round(gap, 4),
+        "recovered": first_after is not None,
+        "resumed_after_s": None if first_after is None else round(first_after - t_cut, 4),
+        "gap_from_cut_s": None if g0 is None else round(g0 - t_cut, 4),
+        "cut": list(cut),
+        "via_before": via_before,
+        "via_after": via_after,
+        "baseline_gap_s": round(baseline, 4),
+        "sent": len(sent),
+        "received": len(arr),
+        "lost": lost,
+        "send_errors": stream.send_errors,
+        "interval_s": getattr(stream, "interval", interval),
+        "before_s": before,
+        "after_s": after,
+        "timeout_s": timeout,
+        "cut_took_s": round(t_cut_done - t_cut, 4),
+        "observed_s": round(t_end - t_cut, 2),
+    }
