@@ -187,7 +187,7 @@ void Router::on_tick(Instant now) {
 void Router::announce(Instant now, const Prefix& p, std::uint16_t metric) {
   advance(now);
   HYPHAE_ASSERT(metric < kInfinity);
-  locals_[p] = metric;
+  if (locals_.insert_or_assign(p, metric).second) ++local_plen_refs_[p.plen];
   if (table_.contains(p)) reselect(now, p);  // our own prefix wins over learned routes
   urgent(now, p);
   flush(now);
@@ -196,6 +196,7 @@ void Router::announce(Instant now, const Prefix& p, std::uint16_t metric) {
 void Router::withdraw(Instant now, const Prefix& p) {
   advance(now);
   if (locals_.erase(p) == 0) return;
+  --local_plen_refs_[p.plen];
   Destination& d = destination(p);
   d.lost_until = now + config_.hold_down;
   d.lost_router_id = self_;
@@ -263,10 +264,9 @@ std::optional<RouteView> Router::selected(const Prefix& p) const {
 std::optional<NeighbourId> Router::next_hop(const Address& dst) const {
   for (int plen = 128; plen >= 0; --plen) {
     const auto len = static_cast<std::uint8_t>(plen);
-    const bool maybe_local = !locals_.empty();
-    if (plen_refs_[len] == 0 && !maybe_local) continue;
+    if (plen_refs_[len] == 0 && local_plen_refs_[len] == 0) continue;
     const Prefix q = Prefix::make(dst, len);
-    if (maybe_local && locals_.contains(q)) return std::nullopt;
+    if (local_plen_refs_[len] != 0 && locals_.contains(q)) return std::nullopt;
     if (plen_refs_[len] == 0) continue;
     auto it = table_.find(q);
     if (it == table_.end()) continue;
@@ -322,11 +322,13 @@ bool Router::usable(Instant now, const Prefix& p, const Route& r) const {
          feasible(now, p, r.router_id, r.seqno, r.refmetric);
 }
 
-// babeld's route_smoothed_metric without the randomisation: an exponential
-// approach to the current metric with the configured half-life.
+// babeld's route_smoothed_metric without the randomisation, and one-sided:
+// a metric that gets worse is felt at once (a degraded link must not keep
+// its traffic), one that gets better is approached exponentially with the
+// configured half-life (a transient improvement must not pull traffic).
 double Router::smoothed(Instant now, Route& r) const {
   const double m = metric_of(r);
-  if (m >= kInfinity || r.smoothed >= kInfinity || config_.smoothing_half_life <= Duration{}) {
+  if (m >= kInfinity || r.smoothed >= kInfinity || m >= r.smoothed || config_.smoothing_half_life <= Duration{}) {
     r.smoothed = m;
   } else if (now > r.smoothed_at) {
     const double halves = (now - r.smoothed_at).seconds() / config_.smoothing_half_life.seconds();
@@ -356,6 +358,7 @@ void Router::reselect(Instant now, const Prefix& p) {
     cur->selected = false;  // retracted, expired, infinite or (never, by construction) unfeasible
     cur = nullptr;
   }
+  const bool lost = cur == nullptr && d.last.has_value();  // unusable, or gone with its neighbour
   Route* best = nullptr;
   double best_smoothed = 0;
   for (auto& r : d.routes) {
@@ -383,6 +386,9 @@ void Router::reselect(Instant now, const Prefix& p) {
       cur = best;
     }
   }
+  // A route that replaces a lost one is announced at once, whatever its
+  // metric (babeld: route_lost -> consider_route -> urgent send_update).
+  if (lost && cur != nullptr) pending_.all.insert(p);
   after_selection(now, p, d, cur);
 }
 

@@ -277,7 +277,8 @@ class Router {
   std::map<NeighbourId, Neighbour> neighbours_;
   std::map<Prefix, std::uint16_t> locals_;  // announced prefix -> metric
   std::map<Prefix, Destination> table_;
-  std::array<std::uint32_t, 129> plen_refs_{};  // destinations per prefix length (next_hop's LPM)
+  std::array<std::uint32_t, 129> plen_refs_{};        // destinations per prefix length (next_hop's LPM)
+  std::array<std::uint32_t, 129> local_plen_refs_{};  // announced prefixes per prefix length
   std::size_t route_count_ = 0;
   std::map<std::pair<RouterId, Prefix>, Source> sources_;
   std::map<Prefix, Request> requests_;
