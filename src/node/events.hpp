@@ -10,6 +10,7 @@
 #include "base/time.hpp"
 #include "crypto/identity.hpp"
 #include "membership/membership.hpp"
+#include "routing/routing.hpp"
 #include "wire/message_kind.hpp"
 
 namespace hyphae::node {
@@ -49,8 +50,9 @@ struct MessageFailed {
   std::string_view reason;  // static string: "deadline", "peer_unreachable"
 };
 
-// Membership changes (node.discovered, node.failed, ...) arrive as membership::MemberEvent.
+// Membership changes (node.discovered, node.failed, ...) arrive as
+// membership::MemberEvent, route changes (route.changed) as routing::RouteEvent.
 using NodeEvent = std::variant<PeerConnected, PeerLost, MessageReceived, MessageAcked, MessageFailed,
-                               membership::MemberEvent>;
+                               membership::MemberEvent, routing::RouteEvent>;
 
 }  // namespace hyphae::node

@@ -21,6 +21,7 @@ constexpr Duration kRetransmitMax = seconds(8);
 // First retransmission of a routed message: no one RTT describes a multi-hop path.
 constexpr Duration kRoutedRto = seconds(1);
 constexpr std::size_t kMaxSenders = 4096;  // dedup windows kept (one per sender)
+constexpr double kLossWeight = 0.1;        // of one keepalive outcome in a link's loss estimate
 
 }  // namespace
 
@@ -57,6 +58,13 @@ Node::Node(const NodeConfig& config, const crypto::Identity& identity, crypto::K
         *config_.membership, identity_, *verifier, config_.advertise, config_.incarnation, rng_.split(), now);
     next_neighbour_check_ = now;
     pump_membership();
+  }
+  if (config_.routing) {
+    routing::RouterConfig rc = *config_.routing;
+    rc.max_body = std::min(rc.max_body, wire::kMaxFrame - 4);  // plus the Routing TLV's own header
+    router_ = std::make_unique<routing::Router>(rc, routing::router_id_of(identity_.id), rng_.split(), now);
+    router_->announce(now, routing::mesh_prefix_of(identity_.id));
+    pump_router(now);
   }
 }
 
@@ -238,6 +246,7 @@ void Node::on_tlv(Instant now, Link& link, const wire::Tlv& tlv) {
           if (link.ping_outstanding_since && t.ping_id == link.ping_id) {
             link.session.rtt().add_sample(now - *link.ping_outstanding_since);
             link.ping_outstanding_since.reset();
+            link.loss *= 1 - kLossWeight;
           }
         } else if constexpr (std::is_same_v<T, wire::Message>) {
           on_message(now, link, t);
@@ -245,6 +254,14 @@ void Node::on_tlv(Instant now, Link& link, const wire::Tlv& tlv) {
           on_message_ack(now, t);
         } else if constexpr (std::is_same_v<T, wire::Routed>) {
           on_routed(now, t);
+        } else if constexpr (std::is_same_v<T, wire::RoutedKey>) {
+          on_routed_key(now, t);
+        } else if constexpr (std::is_same_v<T, wire::Routing>) {
+          auto from = link.session.remote_id();
+          if (router_ && from && routed_neighbours_.contains(*from)) {
+            router_->on_packet(now, routing::neighbour_of(*from), t.body);
+            pump_router(now);
+          }
         } else if constexpr (std::is_same_v<T, wire::Close>) {
           // The peer is going away; forget it now rather than after session_timeout.
           if (auto id = link.session.remote_id()) lose_peer(*id, "closed");
@@ -320,7 +337,7 @@ void Node::on_established(Instant now, Link& link) {
     }
   }
   link.last_ping_sent = now;
-  arm(now + config_.keepalive_interval);
+  arm(now + keepalive_interval());
   if (membership_) membership_->note_authenticated(id);
   flush_outbox(now, id);
 }
@@ -332,6 +349,7 @@ void Node::send_frame(Instant now, Link& link, const Bytes& plaintext) {
 }
 
 void Node::send_ping(Instant now, Link& link) {
+  if (link.ping_outstanding_since) link.loss = (1 - kLossWeight) * link.loss + kLossWeight;
   link.ping_id += 1;
   link.ping_outstanding_since = now;
   link.last_ping_sent = now;
@@ -405,6 +423,7 @@ void Node::close_all(Instant now) {
   for (auto& [index, link] : links_) {
     if (link.session.state() == link::SessionState::established) send_frame(now, link, frame);
   }
+  while (!routed_neighbours_.empty()) unroute_neighbour(now, routed_neighbours_.begin()->first);
   links_.clear();
   peers_.clear();
   dials_.clear();
@@ -434,6 +453,7 @@ std::uint32_t Node::initiate(Instant now, Endpoint address) {
 
 void Node::lose_peer(const crypto::NodeId& id, std::string_view reason) {
   if (peers_.erase(id) == 0) return;
+  unroute_neighbour(last_now_, id);
   std::erase_if(links_, [&](const auto& kv) { return kv.second.session.remote_id() == id; });
   events_.push_back(PeerLost{.id = id, .reason = reason});
 }
@@ -445,6 +465,7 @@ void Node::on_tick(Instant now) {
   next_deadline_.reset();
   tick_sessions(now);
   tick_dials(now);
+  tick_routing(now);
   tick_outbox(now);
   if (membership_) {
     if (auto d = membership_->poll_deadline(); d && *d <= now) membership_->on_tick(now);
@@ -572,8 +593,8 @@ void Node::tick_sessions(Instant now) {
     } else if (!link.rekey_started) {
       arm(established + rekey_at);
     }
-    if (now - link.last_ping_sent >= config_.keepalive_interval) send_ping(now, link);
-    arm(link.last_ping_sent + config_.keepalive_interval);
+    if (now - link.last_ping_sent >= keepalive_interval()) send_ping(now, link);
+    arm(link.last_ping_sent + keepalive_interval());
     ++it;
   }
   for (const auto& id : lost) lose_peer(id, "timeout");

@@ -33,6 +33,8 @@
 #include "node/dedup_window.hpp"
 #include "node/events.hpp"
 #include "node/outbox.hpp"
+#include "routing/link_cost.hpp"
+#include "routing/routing.hpp"
 #include "wire/message_kind.hpp"
 #include "wire/tlv.hpp"
 
@@ -61,6 +63,15 @@ struct NodeConfig {
   // (on top of the static `dial` peers); 0 turns it off.
   std::size_t target_degree = 8;
   discovery::CircuitBreakerConfig neighbour_breaker;
+  // Multi-hop routing (Babel over the sessions, routing/); nullopt turns it off.
+  std::optional<routing::RouterConfig> routing;
+  // With routing on, sessions ping this often, and a neighbour not heard from
+  // for neighbour_timeout is withdrawn from routing at once (the session
+  // itself lives on until session_timeout): a silent link cut reroutes in
+  // well under a second.
+  Duration routing_hello = milliseconds(150);
+  Duration neighbour_timeout = milliseconds(500);
+  routing::LinkCostConfig link_cost;
   // Routed frames (for nodes that are not neighbours) start with this hop limit.
   std::uint8_t hop_limit = 32;
 };
@@ -122,6 +133,9 @@ class Node {
   const Counters& counters() const { return counters_; }
   std::size_t outbox_size() const { return outbox_.size(); }
   const membership::Membership* membership() const { return membership_.get(); }
+  const routing::Router* router() const { return router_.get(); }
+  // Every route entry (empty without routing).
+  std::vector<routing::RouteView> routes() const;
 
  private:
   struct Link {
@@ -131,6 +145,7 @@ class Node {
     std::optional<Instant> ping_outstanding_since;
     std::optional<Instant> superseded_at;
     bool rekey_started = false;
+    double loss = 0;  // EWMA of unanswered keepalive pings
   };
   struct Dial {
     Endpoint address;
@@ -162,8 +177,18 @@ class Node {
   enum class RoutedSend : std::uint8_t { sent, no_route, too_large };
   RoutedSend send_routed(Instant now, const crypto::NodeId& dst, ByteView inner);
   void on_routed(Instant now, const wire::Routed& r);
+  void on_routed_key(Instant now, const wire::RoutedKey& k);
+  // Passes a Routed or RoutedKey TLV for `dst` one hop on; false if it was dropped.
+  bool forward(Instant now, const crypto::NodeId& dst, const wire::Tlv& tlv);
+  void send_key(Instant now, const crypto::NodeId& dst, bool want_reply);
   void on_routed_for_us(Instant now, const crypto::NodeId& src, ByteView sealed);
   std::optional<crypto::NodeId> next_hop_to(const crypto::NodeId& dst) const;
+  // Routing (routed.cpp): neighbours in and out of the router as their
+  // sessions go quiet or speak again, link costs, and the router's output.
+  void tick_routing(Instant now);
+  void pump_router(Instant now);
+  void unroute_neighbour(Instant now, const crypto::NodeId& id);
+  Duration keepalive_interval() const;
   std::optional<crypto::PublicKey> static_key_of(const crypto::NodeId& id);
 
   std::uint32_t initiate(Instant now, Endpoint address);
@@ -194,6 +219,7 @@ class Node {
   // and across reconnects, so delivery stays exactly-once. Bounded.
   std::map<crypto::NodeId, DedupWindow> seen_;
   std::unordered_map<crypto::NodeId, crypto::PublicKey> static_keys_;  // cache for sealing; bounded
+  std::map<crypto::NodeId, Instant> key_asked_;                        // RoutedKey requests in flight
   std::vector<Dial> dials_;
   Outbox outbox_;
   std::uint64_t next_message_id_;
@@ -210,6 +236,8 @@ class Node {
   std::unique_ptr<membership::DirectVerifier> own_verifier_;
   std::unique_ptr<membership::Membership> membership_;
   std::map<crypto::NodeId, Neighbour> neighbours_;  // members dialled to reach target_degree
+  std::unique_ptr<routing::Router> router_;
+  std::map<crypto::NodeId, routing::CostSmoother> routed_neighbours_;  // in the router now
   Instant next_neighbour_check_;
 
   // Where a received transport packet is decrypted to (the datagram itself

@@ -1,7 +1,11 @@
-// Frames for nodes that are not neighbours (docs/protocol.md, Routed): sealed
-// end to end from our static key to the destination's, then handed from
-// neighbour to neighbour along the routing table. Relays read only the
-// header; the hop limit bounds the damage of a transient loop.
+// Multi-hop: the node's side of routing/ (neighbours in and out of the
+// router, link costs, its TLVs on the sessions) and frames for nodes that are
+// not neighbours (docs/protocol.md, Routed): sealed end to end from our static
+// key to the destination's, then handed from neighbour to neighbour along the
+// routing table. Relays read only the header; the hop limit bounds the damage
+// of a transient loop.
+#include <algorithm>
+
 #include "base/assert.hpp"
 #include "crypto/seal.hpp"
 #include "node/node.hpp"
@@ -10,6 +14,7 @@ namespace hyphae::node {
 namespace {
 
 constexpr std::size_t kMaxStaticKeys = 4096;
+constexpr Duration kKeyRetry = seconds(1);  // between RoutedKey requests to one node
 
 }  // namespace
 
@@ -31,8 +36,18 @@ std::optional<crypto::PublicKey> Node::static_key_of(const crypto::NodeId& id) {
 Node::RoutedSend Node::send_routed(Instant now, const crypto::NodeId& dst, ByteView inner) {
   const auto hop = next_hop_to(dst);
   Link* link = hop ? current_link(*hop) : nullptr;
+  if (link == nullptr) return RoutedSend::no_route;
   const auto key = static_key_of(dst);
-  if (link == nullptr || !key) return RoutedSend::no_route;
+  if (!key) {
+    // Never met: ask for its key (at most once a second); the message waits.
+    auto asked = key_asked_.find(dst);
+    if (asked == key_asked_.end() || now - asked->second >= kKeyRetry) {
+      if (key_asked_.size() >= kMaxStaticKeys) key_asked_.clear();
+      key_asked_[dst] = now;
+      send_key(now, dst, true);
+    }
+    return RoutedSend::no_route;
+  }
   const std::size_t sealed_size = inner.size() + crypto::kSealOverhead;
   if (wire::encoded_size(wire::Routed{.sealed = ByteView(inner.data(), 0)}) + sealed_size > wire::kMaxFrame) {
     return RoutedSend::too_large;
@@ -49,25 +64,57 @@ Node::RoutedSend Node::send_routed(Instant now, const crypto::NodeId& dst, ByteV
   return RoutedSend::sent;
 }
 
-void Node::on_routed(Instant now, const wire::Routed& r) {
-  const crypto::NodeId dst{r.dst}, src{r.src};
-  if (dst == identity_.id) return on_routed_for_us(now, src, r.sealed);
-  if (r.hop_limit <= 1) {
-    counters_.drop(wire::Drop::hop_limit);
-    return;
-  }
+void Node::send_key(Instant now, const crypto::NodeId& dst, bool want_reply) {
+  const auto hop = next_hop_to(dst);
+  Link* link = hop ? current_link(*hop) : nullptr;
+  if (link == nullptr) return;
+  Bytes frame;
+  wire::append_tlv(frame, wire::RoutedKey{.dst = dst.bytes,
+                                          .src = identity_.id.bytes,
+                                          .hop_limit = config_.hop_limit,
+                                          .key = identity_.keys.pub,
+                                          .want_reply = want_reply});
+  send_frame(now, *link, frame);
+}
+
+bool Node::forward(Instant now, const crypto::NodeId& dst, const wire::Tlv& tlv) {
   const auto hop = next_hop_to(dst);
   Link* link = hop ? current_link(*hop) : nullptr;
   if (link == nullptr) {
     counters_.drop(wire::Drop::no_route);
-    return;
+    return false;
   }
-  wire::Routed next = r;
-  next.hop_limit -= 1;
   Bytes frame;
-  wire::append_tlv(frame, next);
+  wire::append_tlv(frame, tlv);
   send_frame(now, *link, frame);
   counters_.routed_forwarded += 1;
+  return true;
+}
+
+void Node::on_routed(Instant now, const wire::Routed& r) {
+  const crypto::NodeId dst{r.dst}, src{r.src};
+  if (dst == identity_.id) return on_routed_for_us(now, src, r.sealed);
+  if (r.hop_limit <= 1) return counters_.drop(wire::Drop::hop_limit);
+  wire::Routed next = r;
+  next.hop_limit -= 1;
+  forward(now, dst, next);
+}
+
+void Node::on_routed_key(Instant now, const wire::RoutedKey& k) {
+  const crypto::NodeId dst{k.dst}, src{k.src};
+  if (dst != identity_.id) {
+    if (k.hop_limit <= 1) return counters_.drop(wire::Drop::hop_limit);
+    wire::RoutedKey next = k;
+    next.hop_limit -= 1;
+    forward(now, dst, next);
+    return;
+  }
+  if (crypto::node_id_of(k.key) != src) return counters_.drop(wire::Drop::bad_value);  // not src's key
+  if (static_keys_.size() >= kMaxStaticKeys) static_keys_.clear();
+  static_keys_[src] = k.key;
+  key_asked_.erase(src);
+  if (k.want_reply) send_key(now, src, false);
+  flush_outbox(now, src);
 }
 
 void Node::on_routed_for_us(Instant now, const crypto::NodeId& src, ByteView sealed) {
@@ -99,8 +146,82 @@ void Node::on_routed_for_us(Instant now, const crypto::NodeId& src, ByteView sea
 }
 
 std::optional<crypto::NodeId> Node::next_hop_to(const crypto::NodeId& dst) const {
-  (void)dst;
-  return std::nullopt;  // ROUTER-HOOKUP
+  if (!router_) return std::nullopt;
+  auto hop = router_->next_hop(crypto::ula_of(dst));
+  if (!hop) return std::nullopt;
+  return routing::node_id_of(*hop);
+}
+
+std::vector<routing::RouteView> Node::routes() const {
+  return router_ ? router_->routes() : std::vector<routing::RouteView>{};
+}
+
+Duration Node::keepalive_interval() const {
+  return router_ ? std::min(config_.keepalive_interval, config_.routing_hello) : config_.keepalive_interval;
+}
+
+void Node::tick_routing(Instant now) {
+  if (!router_) return;
+  // A neighbour is in the router while its session is heard from; a silent
+  // one is taken out after neighbour_timeout (Babel's hello/IHU loss,
+  // measured on our keepalives), so routes through it move at once.
+  std::vector<crypto::NodeId> quiet;
+  for (const auto& [id, peer] : peers_) {
+    Link* link = current_link(id);
+    if (link == nullptr || link->session.state() != link::SessionState::established) continue;
+    const Instant heard = link->session.last_received();
+    if (now - heard >= config_.neighbour_timeout) {
+      quiet.push_back(id);
+      continue;
+    }
+    arm(heard + config_.neighbour_timeout);
+    const Duration rtt = link->session.rtt().srtt().value_or(Duration{});
+    const std::uint16_t raw = routing::link_cost(config_.link_cost, rtt, link->loss);
+    auto [it, fresh] = routed_neighbours_.try_emplace(id);
+    const std::uint16_t cost = it->second.update(raw);
+    const routing::NeighbourId n = routing::neighbour_of(id);
+    if (fresh) {
+      router_->add_neighbour(now, n, cost);
+    } else if (router_->link_cost(n) != cost) {
+      router_->set_link_cost(now, n, cost);
+    }
+  }
+  for (const auto& id : quiet) unroute_neighbour(now, id);
+  if (auto d = router_->poll_deadline(); d && *d <= now) router_->on_tick(now);
+  pump_router(now);
+}
+
+void Node::unroute_neighbour(Instant now, const crypto::NodeId& id) {
+  if (!router_ || routed_neighbours_.erase(id) == 0) return;
+  router_->remove_neighbour(now, routing::neighbour_of(id));
+  pump_router(now);
+}
+
+void Node::pump_router(Instant now) {
+  if (!router_) return;
+  while (auto t = router_->poll_transmit()) {
+    Bytes frame;
+    wire::append_tlv(frame, wire::Routing{.body = t->body});
+    if (t->to) {
+      if (Link* link = current_link(routing::node_id_of(*t->to))) send_frame(now, *link, frame);
+      continue;
+    }
+    for (const auto& [id, smoother] : routed_neighbours_) {
+      if (Link* link = current_link(id)) send_frame(now, *link, frame);
+    }
+  }
+  bool selected = false;
+  while (auto e = router_->poll_event()) {
+    selected = selected || e->kind == routing::RouteEvent::Kind::selected;
+    events_.push_back(*e);
+  }
+  // A destination just became reachable: messages waiting for it may go now.
+  if (selected) {
+    for (const auto& peer : outbox_.peers_due(now)) {
+      if (!peers_.contains(peer)) flush_outbox(now, peer);
+    }
+  }
+  if (auto d = router_->poll_deadline()) arm(*d);
 }
 
 }  // namespace hyphae::node

@@ -125,6 +125,29 @@ void membership_summary(const World& w, const Scenario& scenario, ordered_json& 
   }
 }
 
+// Babel figures and the routing expectations (issue 6's goals).
+void routing_summary(const World& w, const Scenario& scenario, ordered_json& j,
+                     std::vector<std::string>& failed) {
+  const RoutingSpec& rs = scenario.routing;
+  const double seconds = std::max(1e-9, (w.now() - w.start()).seconds());
+  const auto converged = w.routes_converged_at();
+  const auto reconverged = w.routes_reconverged_at();
+  j["routing"] = {{"routes_converged_at_ms", ms_or_null(converged)},
+                  {"routes_reconverged_at_ms", ms_or_null(reconverged)},
+                  {"control_bytes_per_node_per_s", round3(static_cast<double>(w.routing_bytes_out()) /
+                                                          static_cast<double>(w.size()) / seconds)},
+                  {"peak_packets_per_s_any_node_before_fault", round3(w.peak_routing_packets_per_s_before())},
+                  {"peak_packets_per_s_any_node_after_fault", round3(w.peak_routing_packets_per_s_after())},
+                  {"loop_checks", w.loop_checks()}};
+  if (rs.converge_within && (!converged || *converged - w.start() > *rs.converge_within)) {
+    failed.push_back(fmt::format(
+        "routing converge_within {:.1f} s: {}", rs.converge_within->seconds(),
+        converged ? fmt::format("took {:.3f} s", (*converged - w.start()).seconds()) : std::string("never")));
+  }
+  if (rs.reconverge && !reconverged)
+    failed.push_back("routing: routes did not reconverge after the last fault");
+}
+
 }  // namespace
 
 ordered_json deterministic_part(const ordered_json& summary) {
@@ -231,6 +254,7 @@ Result<SimSummary, std::string> run_scenario(const SimOptions& options, std::ost
 
   std::vector<std::string> failed;
   if (scenario.membership.enabled) membership_summary(w, scenario, j, failed);
+  if (scenario.routing.enabled) routing_summary(w, scenario, j, failed);
   const Expectations& ex = scenario.expect;
   if (ex.converge && !w.converged_at()) failed.push_back("converge: not every expected link came up");
   if (ex.converge && ex.converge_within && w.converged_at() &&
@@ -302,6 +326,20 @@ std::string SimSummary::to_text() const {
                              : fmt::format("{:.1f}", row["measured_rtt_ms"].get<double>()),
                          row["jitter_ms"].get<double>(), row["within_jitter"].get<bool>() ? "ok" : "OFF");
     }
+  }
+  if (j.contains("routing")) {
+    const auto& r = j["routing"];
+    auto at = [](const ordered_json& v) {
+      return v.is_null() ? std::string("never") : fmt::format("{:.0f} ms", v.get<double>());
+    };
+    out += fmt::format(
+        "routing: every node routes to its component at {}, again after the last fault at {}; control "
+        "bytes/s per node {:.0f}; peak routing packets/s at any node {:.0f} before the first fault, {:.0f} "
+        "after; {} loop checks, no loop\n",
+        at(r["routes_converged_at_ms"]), at(r["routes_reconverged_at_ms"]),
+        r["control_bytes_per_node_per_s"].get<double>(),
+        r["peak_packets_per_s_any_node_before_fault"].get<double>(),
+        r["peak_packets_per_s_any_node_after_fault"].get<double>(), r["loop_checks"].get<std::uint64_t>());
   }
   if (j.contains("membership")) {
     const auto& m = j["membership"];

@@ -63,9 +63,22 @@ std::vector<NodeIndex> range(std::size_t from, std::size_t to) {
 }  // namespace
 
 std::vector<std::string_view> scenario_names() {
-  return {"seven-city",       "full-mesh",        "ring",  "line",      "grid",
-          "random-geometric", "small-world",      "churn", "partition", "membership",
-          "membership-lossy", "membership-paused"};
+  return {"seven-city",
+          "full-mesh",
+          "ring",
+          "line",
+          "grid",
+          "random-geometric",
+          "small-world",
+          "churn",
+          "partition",
+          "membership",
+          "membership-lossy",
+          "membership-paused",
+          "membership-slow",
+          "routing-line",
+          "routing-geometric",
+          "routing-hub"};
 }
 
 Result<Scenario, std::string> named_scenario(std::string_view name, std::optional<std::size_t> nodes) {
@@ -107,6 +120,30 @@ Result<Scenario, std::string> named_scenario(std::string_view name, std::optiona
     s.topology.link = link(milliseconds(5), milliseconds(1));
     s.traffic.interval = seconds(1);
     s.expect.reconverge = true;
+  } else if (name == "routing-line") {
+    // Twenty nodes in a line, each with sessions only to its two neighbours:
+    // every message to a non-neighbour crosses up to 19 hops.
+    s = base("routing-line", "line", 20, seconds(30));
+    s.topology.link = link(milliseconds(5), milliseconds(1));
+    s.routing.enabled = true;
+    s.routing.converge_within = seconds(10);
+    s.traffic.interval = seconds(1);
+    s.traffic.any_node = true;
+  } else if (name == "routing-geometric" || name == "routing-hub") {
+    // A random geometric graph (degree ~6); routing-hub crashes the node with
+    // the most links at 30 s and checks the mesh reroutes without a storm.
+    s = base(std::string(name), "random-geometric", 1000, seconds(name == "routing-hub" ? 60 : 30));
+    s.topology.degree = 6;
+    s.topology.link = link(milliseconds(2), milliseconds(1));
+    s.routing.enabled = true;
+    s.routing.converge_within = seconds(20);
+    s.traffic.interval = seconds(5);
+    s.traffic.any_node = true;
+    s.traffic.start = seconds(20);
+    if (name == "routing-hub") {
+      s.faults.push_back(Fault{.at = seconds(30), .kind = Fault::Kind::crash, .a = kBusiestNode});
+      s.routing.reconverge = true;
+    }
   } else if (name == "membership" || name == "membership-lossy" || name == "membership-paused" ||
              name == "membership-slow") {
     // SWIM + Lifeguard on 1 000 nodes that can all reach each other (no
@@ -229,6 +266,8 @@ Result<bool, std::string> validate(const Scenario& s) {
           return bad(fmt::format("nodes {} and {} must differ and be < {}", f.a, f.b, n));
         break;
       case Fault::Kind::crash:
+        if (f.a >= n && f.a != kBusiestNode) return bad(fmt::format("node {} must be < {}", f.a, n));
+        break;
       case Fault::Kind::restart:
       case Fault::Kind::pause:
       case Fault::Kind::slow:

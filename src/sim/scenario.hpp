@@ -17,6 +17,10 @@
 
 namespace hyphae::sim {
 
+// A crash fault naming this node crashes the node with the most topology
+// edges (the lowest index among equals): a hub, whichever seed built it.
+inline constexpr NodeIndex kBusiestNode = 0xfffffffe;
+
 struct Fault {
   enum class Kind : std::uint8_t { cut, degrade, restore, partition, heal, crash, restart, pause, slow };
   Duration at;
@@ -68,6 +72,14 @@ struct MembershipSpec {
   std::optional<double> detection_bound;    // p99 detection <= this many probe_interval * mult * log10(N)
 };
 
+// Babel routing over the sessions along topology edges (docs/routing.md).
+struct RoutingSpec {
+  bool enabled = false;
+  // Expectations.
+  std::optional<Duration> converge_within;  // every node routes to every node it can reach by then
+  bool reconverge = false;                  // ...and again after the last fault
+};
+
 struct Expectations {
   bool converge = true;  // every expected neighbour pair connected at some point
   std::optional<Duration> converge_within;
@@ -88,6 +100,7 @@ struct Scenario {
   bool check_every_event = false;        // slow; for bisecting a violation
   bool dial_both = false;                // both ends of an edge dial (crossing handshakes)
   MembershipSpec membership;
+  RoutingSpec routing;
 };
 
 // "seven-city", "full-mesh", "ring", "line", "grid", "random-geometric",

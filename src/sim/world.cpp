@@ -122,6 +122,7 @@ World::World(const Scenario& scenario, Topology topology, std::uint64_t seed)
     config_.membership = mc;
   }
   config_.target_degree = ms.target_degree;
+  if (scenario_.routing.enabled) config_.routing = routing::RouterConfig{};
 
   const std::size_t n = topology_.nodes;
   adjacency_ = topology_.adjacency();
@@ -412,7 +413,15 @@ void World::apply(const Fault& f) {
       partition_since_.reset();
       break;
     case Fault::Kind::crash:
-      crash(f.a);
+      if (f.a == kBusiestNode) {
+        NodeIndex hub = 0;
+        for (NodeIndex i = 1; i < adjacency_.size(); ++i) {
+          if (adjacency_[i].size() > adjacency_[hub].size()) hub = i;
+        }
+        crash(hub);
+      } else {
+        crash(f.a);
+      }
       break;
     case Fault::Kind::restart:
       restart(f.a);
@@ -434,6 +443,7 @@ void World::crash(NodeIndex n) {
     s.incarnation = m->incarnation() + 1;
     s.membership_bytes_before += m->counters().bytes_out;
   }
+  if (const auto* r = s.node->router()) s.routing_bytes_before += r->counters().bytes_out;
   s.node.reset();
   s.keys.reset();
   ++s.gen;
@@ -533,6 +543,8 @@ std::uint64_t World::membership_bytes_out() const {
 
 void World::run_checks() {
   check_membership_view();
+  check_routing();
+  if (violation_) return;
   for (const auto& inv : invariants_) {
     if (auto v = inv.check(*this)) {
       v->invariant = inv.name;

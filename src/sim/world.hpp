@@ -147,6 +147,17 @@ class World {
 
   const std::optional<Report>& violation() const { return violation_; }
 
+  // Routing: first check at which every live node had a route to every node
+  // it can reach over live links (and the same after the last fault).
+  std::optional<Instant> routes_converged_at() const { return routes_converged_at_; }
+  std::optional<Instant> routes_reconverged_at() const { return routes_reconverged_at_; }
+  std::uint64_t routing_bytes_out() const;
+  // Highest rate of routing packets sent by any one node over one check
+  // interval, before the first fault and from it on (a storm shows here).
+  double peak_routing_packets_per_s_before() const { return peak_routing_rate_[0]; }
+  double peak_routing_packets_per_s_after() const { return peak_routing_rate_[1]; }
+  std::uint64_t loop_checks() const { return loop_checks_; }
+
   // Membership: first check at which every live node knew every node.
   std::optional<Instant> membership_converged_at() const { return membership_converged_at_; }
   // (observer, crashed subject) pairs where the observer still does not say dead.
@@ -188,6 +199,7 @@ class World {
     std::uint64_t traffic_seq = 0;
     std::uint64_t incarnation = 0;              // persisted across crash/restart, as the daemon does
     std::uint64_t membership_bytes_before = 0;  // bytes sent by earlier incarnations
+    std::uint64_t routing_bytes_before = 0;
   };
 
   World(const Scenario& scenario, Topology topology, std::uint64_t seed);
@@ -239,6 +251,15 @@ class World {
   membership::MemoVerifier verifier_;  // shared: a pure function, computed once per record
   std::optional<Instant> membership_converged_at_;
   std::optional<std::uint64_t> membership_bytes_window_;
+  // Routing (routing_checks.cpp).
+  void check_routing();
+  bool every_node_routes_to_its_component() const;
+  std::optional<Violation> find_routing_loop();
+  std::optional<Instant> routes_converged_at_;
+  std::optional<Instant> routes_reconverged_at_;
+  std::vector<std::uint64_t> routing_packets_seen_;  // per node, at the last check
+  std::array<double, 2> peak_routing_rate_{};
+  std::uint64_t loop_checks_ = 0;
 };
 
 // Percentile (0..100) of a list of nanosecond samples, in milliseconds; 0 when empty.

@@ -50,6 +50,11 @@ std::vector<std::pair<std::string, Bytes>> tlv_seeds() {
   routed.dst.fill(0xd0);
   routed.src.fill(0x50);
   one("routed", routed);
+  RoutedKey key{.hop_limit = 16, .want_reply = true};
+  key.dst.fill(0xd0);
+  key.src.fill(0x50);
+  key.key.fill(0x4b);
+  one("routed_key", key);
   Bytes mixed;
   append_tlv(mixed, Ping{2});
   append_tlv(mixed, Message{8, MessageType::task, Priority::critical, payload});

@@ -36,7 +36,7 @@ inline rc::Gen<Priority> priority() {
 
 // Draws one TLV; Message payloads are stored in `store` (a deque: stable addresses).
 inline Tlv draw_tlv(std::deque<Bytes>& store) {
-  switch (*uniform(0, 8)) {
+  switch (*uniform(0, 9)) {
     case 0:
       return Ping{*rc::gen::arbitrary<std::uint64_t>()};
     case 1:
@@ -56,6 +56,14 @@ inline Tlv draw_tlv(std::deque<Bytes>& store) {
     case 6:
       store.push_back(*bytes_between(0, 80));
       return Routing{store.back()};
+    case 8: {
+      RoutedKey k{.hop_limit = *rc::gen::arbitrary<std::uint8_t>(),
+                  .want_reply = *rc::gen::arbitrary<bool>()};
+      for (auto& b : k.dst) b = *rc::gen::arbitrary<std::uint8_t>();
+      for (auto& b : k.src) b = *rc::gen::arbitrary<std::uint8_t>();
+      for (auto& b : k.key) b = *rc::gen::arbitrary<std::uint8_t>();
+      return k;
+    }
     default: {
       store.push_back(*bytes_between(0, 80));
       Routed r{.hop_limit = *rc::gen::arbitrary<std::uint8_t>(), .sealed = store.back()};

@@ -66,6 +66,23 @@ Result<Tlv, Drop> decode_routed(ByteView value) {
   return d;
 }
 
+Result<Tlv, Drop> decode_routed_key(ByteView value) {
+  if (value.size() != kRoutedKeySize) return fail(Drop::bad_value);
+  Reader r{value};
+  RoutedKey k;
+  ByteView dst, src, key;
+  std::uint8_t flags = 0;
+  const bool ok = r.take(kNodeIdLen, dst) && r.take(kNodeIdLen, src) && r.u8(k.hop_limit) &&
+                  r.take(32, key) && r.u8(flags);
+  HYPHAE_ASSERT(ok);  // length checked above
+  if (flags > 1) return fail(Drop::bad_value);
+  std::copy(dst.begin(), dst.end(), k.dst.begin());
+  std::copy(src.begin(), src.end(), k.src.begin());
+  std::copy(key.begin(), key.end(), k.key.begin());
+  k.want_reply = flags == 1;
+  return k;
+}
+
 template <class T>
 Result<Tlv, Drop> decode_id(ByteView value) {
   auto v = exact_u64(value);
@@ -92,6 +109,8 @@ Result<Tlv, Drop> decode_value(std::uint64_t type, ByteView value) {
       return Routing{value};
     case static_cast<std::uint8_t>(TlvType::routed):
       return decode_routed(value);
+    case static_cast<std::uint8_t>(TlvType::routed_key):
+      return decode_routed_key(value);
     default:
       return fail(Drop::unknown_critical_tlv);
   }
@@ -116,6 +135,7 @@ Encoded shape(const Tlv& tlv) {
     Encoded operator()(const Routed& r) const {
       return {TlvType::routed, kRoutedHeaderSize + r.sealed.size()};
     }
+    Encoded operator()(const RoutedKey&) const { return {TlvType::routed_key, kRoutedKeySize}; }
   };
   return std::visit(V{}, tlv);
 }
@@ -186,6 +206,13 @@ void encode(Writer& w, const Tlv& tlv) {
       w.bytes(r.src);
       w.u8(r.hop_limit);
       w.bytes(r.sealed);
+    }
+    void operator()(const RoutedKey& k) const {
+      w.bytes(k.dst);
+      w.bytes(k.src);
+      w.u8(k.hop_limit);
+      w.bytes(k.key);
+      w.u8(k.want_reply ? 1 : 0);
     }
   };
   std::visit(V{w}, tlv);

@@ -34,8 +34,9 @@ enum class TlvType : std::uint8_t {
   message_ack = 4,
   hello = 5,
   close = 6,
-  routing = 7,  // routing control (Babel TLVs, routing/), for the neighbour itself
-  routed = 8,   // a frame for another node, forwarded hop by hop
+  routing = 7,     // routing control (Babel TLVs, routing/), for the neighbour itself
+  routed = 8,      // a frame for another node, forwarded hop by hop
+  routed_key = 9,  // a node's static key for another node, forwarded hop by hop
 };
 
 struct Ping {
@@ -94,7 +95,20 @@ struct Routed {
 bool operator==(const Routed& a, const Routed& b);
 inline constexpr std::size_t kRoutedHeaderSize = 2 * kNodeIdLen + 1;
 
-using Tlv = std::variant<Ping, Pong, Message, MessageAck, Hello, Close, Routing, Routed>;
+// `src`'s static X25519 key for `dst`, routed like Routed, so a node can seal
+// to one it has never had a session with. The key proves itself: the NodeId
+// is its hash. `want_reply` asks dst for its key back.
+struct RoutedKey {
+  RawNodeId dst{};
+  RawNodeId src{};
+  std::uint8_t hop_limit = 0;
+  std::array<std::uint8_t, 32> key{};
+  bool want_reply = false;
+  bool operator==(const RoutedKey&) const = default;
+};
+inline constexpr std::size_t kRoutedKeySize = 2 * kNodeIdLen + 1 + 32 + 1;
+
+using Tlv = std::variant<Ping, Pong, Message, MessageAck, Hello, Close, Routing, Routed, RoutedKey>;
 using TlvArray = std::array<Tlv, kMaxTlvsPerFrame>;
 
 // Decodes the whole frame into `out` and returns how many TLVs it holds (Pad
