@@ -55,6 +55,13 @@ int run(int argc, char** argv) {
       "Print JSON: [{node_id, address, state, session, health, rtt_ms}]; state is the membership\n"
       "state (alive, suspect, dead, left) when known, else the session's (connected, connecting)");
 
+  // routes
+  bool routes_json = false;
+  auto* routes = app.add_subcommand("routes", "List the routing table (Babel): every route, the selected one marked");
+  add_api(routes);
+  routes->add_flag("--json", routes_json,
+                   "Print JSON: [{destination, next_hop, metric, seqno, router_id, feasible, selected}]");
+
   // nodes
   bool nodes_json = false;
   auto* nodes = app.add_subcommand("nodes", "List every mesh member this node knows (membership view)");
@@ -180,6 +187,7 @@ int run(int argc, char** argv) {
     return daemon::run_daemon(*config);
   }
   if (peers->parsed()) return cli::peers(api, peers_json);
+  if (routes->parsed()) return cli::routes(api, routes_json);
   if (nodes->parsed()) return cli::nodes(api, nodes_json);
   if (join->parsed()) return cli::join(api, join_address, join_json);
   if (send->parsed()) return cli::send(api, send_opts, send_json);

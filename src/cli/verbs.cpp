@@ -83,6 +83,27 @@ int peers(const ApiOptions& api, bool as_json) {
   return 0;
 }
 
+int routes(const ApiOptions& api, bool as_json) {
+  auto r = call(api, "GET", "/api/mesh/routes");
+  if (!r) return 1;
+  if (as_json) {
+    fmt::print("{}\n", r->dump(2));
+    return 0;
+  }
+  if (r->empty()) {
+    fmt::print("no routes\n");
+    return 0;
+  }
+  fmt::print("{:<44}  {:<40}  {:>6}  {:>6}  {:<8}  {}\n", "DESTINATION", "NEXT HOP", "METRIC", "SEQNO",
+             "FEASIBLE", "SELECTED");
+  for (const auto& e : *r) {
+    fmt::print("{:<44}  {:<40}  {:>6}  {:>6}  {:<8}  {}\n", text_of(e["destination"]), text_of(e["next_hop"]),
+               text_of(e["metric"]), text_of(e["seqno"]), e["feasible"].get<bool>() ? "yes" : "no",
+               e["selected"].get<bool>() ? "*" : "");
+  }
+  return 0;
+}
+
 int nodes(const ApiOptions& api, bool as_json) {
   auto r = call(api, "GET", "/api/mesh/nodes/discover");
   if (!r) return 1;

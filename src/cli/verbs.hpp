@@ -21,6 +21,7 @@ struct SendOptions {
 };
 
 int peers(const ApiOptions& api, bool as_json);
+int routes(const ApiOptions& api, bool as_json);
 // Members this node's membership knows (GET nodes/discover).
 int nodes(const ApiOptions& api, bool as_json);
 // Joins the mesh through a node's mesh address (POST nodes/register).

@@ -118,6 +118,22 @@ json peers_json(ApiContext& ctx) {
   });
 }
 
+// Every route entry of the Babel table (docs/routing.md): one per
+// destination and neighbour that announced it; `selected` is the one in use.
+json routes_json(const node::Node& n) {
+  json out = json::array();
+  for (const auto& r : n.routes()) {
+    out.push_back({{"destination", r.destination.to_string()},
+                   {"next_hop", routing::node_id_of(r.next_hop).to_string()},
+                   {"metric", r.metric},
+                   {"seqno", r.seqno},
+                   {"router_id", r.router_id.to_string()},
+                   {"feasible", r.feasible},
+                   {"selected", r.selected}});
+  }
+  return out;
+}
+
 HttpResponse membership_off(const HttpRequest& req) {
   return json_error(409, "membership_disabled",
                     "membership is off in this node's config ([membership] enabled)", req.version());
@@ -557,6 +573,10 @@ HttpResponse handle_api(ApiContext& ctx, const HttpRequest& req) {
   if (route == "peers") {
     if (auto r = only(http::verb::get)) return *r;
     return json_reply(req, peers_json(ctx));
+  }
+  if (route == "routes") {
+    if (auto r = only(http::verb::get)) return *r;
+    return json_reply(req, ctx.runner.with_node([](node::Node& n, Instant) { return routes_json(n); }));
   }
   if (route == "messages") {
     if (method == http::verb::post) return post_message(ctx, req);

@@ -158,6 +158,37 @@ Result<void, std::string> parse_membership(const std::filesystem::path& file, co
   return {};
 }
 
+Result<void, std::string> parse_routing(const std::filesystem::path& file, const toml::table& table,
+                                        Config& cfg) {
+  for (const auto& [key, node] : table) {
+    const std::string k(key.str());
+    const std::string full = "routing." + k;
+    if (k == "enabled") {
+      auto v = bool_value(file, node, full);
+      if (!v) return fail(v.error());
+      cfg.routing_enabled = *v;
+    } else if (k == "hello_interval") {
+      auto v = duration_value(file, node, full, milliseconds(20), seconds(60));
+      if (!v) return fail(v.error());
+      cfg.routing_hello = *v;
+    } else if (k == "neighbour_timeout") {
+      auto v = duration_value(file, node, full, milliseconds(50), seconds(600));
+      if (!v) return fail(v.error());
+      cfg.neighbour_timeout = *v;
+    } else {
+      return fail(fmt::format("{}: unknown key '{}'", where(file, node), full));
+    }
+  }
+  if (cfg.neighbour_timeout <= cfg.routing_hello) {
+    const auto* node = table.get("neighbour_timeout");
+    if (node == nullptr) node = table.get("hello_interval");
+    return fail(fmt::format("{}: routing.neighbour_timeout ({}) must be longer than routing.hello_interval ({})",
+                            where(file, *node), duration_text(cfg.neighbour_timeout),
+                            duration_text(cfg.routing_hello)));
+  }
+  return {};
+}
+
 Result<void, std::string> parse_discovery(const std::filesystem::path& file, const toml::table& table,
                                           DiscoverySettings& d) {
   for (const auto& [key, node] : table) {
@@ -424,11 +455,13 @@ Result<Config, std::string> parse_config(std::string_view text, const std::files
       auto v = int_value(file, node, k, 0, 1024);
       if (!v) return fail(v.error());
       cfg.target_degree = static_cast<std::size_t>(*v);
-    } else if (k == "membership" || k == "discovery") {
+    } else if (k == "membership" || k == "discovery" || k == "routing") {
       std::string error;
       const auto* t = table_value(file, node, k, error);
       if (t == nullptr) return fail(error);
-      auto r = k == "membership" ? parse_membership(file, *t, cfg) : parse_discovery(file, *t, cfg.discovery);
+      auto r = k == "membership"  ? parse_membership(file, *t, cfg)
+               : k == "routing"   ? parse_routing(file, *t, cfg)
+                                  : parse_discovery(file, *t, cfg.discovery);
       if (!r) return fail(r.error());
     } else if (k == "store") {
       // store = "URL" is short for [store] url = "URL".

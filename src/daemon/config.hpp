@@ -44,6 +44,10 @@ struct Config {
   std::optional<link::NetworkPsk> network_psk;
   std::string api_token;  // required when `api` is not a loopback address
   std::string log_level = "warn";
+  // [routing]: Babel over the sessions (docs/routing.md)
+  bool routing_enabled = true;
+  Duration routing_hello = milliseconds(150);
+  Duration neighbour_timeout = milliseconds(500);
   // [membership]
   bool membership_enabled = true;
   membership::MembershipConfig membership;

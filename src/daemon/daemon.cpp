@@ -90,6 +90,18 @@ void handle_event(Inbox& inbox, const Emit& emit, const node::NodeEvent& event) 
                            .node_id = e.id.to_string(),
                            .address = e.address.to_string(),
                            .incarnation = e.incarnation});
+        } else if constexpr (std::is_same_v<E, routing::RouteEvent>) {
+          spdlog::info("route.changed destination={} kind={} metric={}", e.destination.to_string(),
+                       routing::name(e.kind), e.metric);
+          emit(LoggedEvent{
+              .time = utc_now_rfc3339(),
+              .type = "route.changed",
+              .data = {{"destination", e.destination.to_string()},
+                       {"kind", routing::name(e.kind)},
+                       {"next_hop", e.next_hop ? json(routing::node_id_of(*e.next_hop).to_string()) : json()},
+                       {"metric", e.metric},
+                       {"seqno", e.seqno},
+                       {"router_id", e.router_id.to_string()}}});
         }
       },
       event);

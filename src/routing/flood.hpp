@@ -20,9 +20,9 @@
 namespace hyphae::routing {
 
 struct FloodConfig {
-  std::size_t capacity = 8192;        // remembered messages; the oldest goes first
-  Duration expiry = seconds(30);      // longer than any flood takes to die out
-  std::uint8_t max_ttl = 16;          // a larger TTL from the wire is clamped to this
+  std::size_t capacity = 8192;    // remembered messages; the oldest goes first
+  Duration expiry = seconds(30);  // longer than any flood takes to die out
+  std::uint8_t max_ttl = 16;      // a larger TTL from the wire is clamped to this
 };
 
 struct FloodKey {
@@ -57,8 +57,8 @@ class FloodCache {
 };
 
 struct FloodDecision {
-  bool deliver = false;                // new to us: hand it to the application
-  std::optional<std::uint8_t> ttl;     // TTL to forward with, if it goes on
+  bool deliver = false;                 // new to us: hand it to the application
+  std::optional<std::uint8_t> ttl;      // TTL to forward with, if it goes on
   std::vector<NeighbourId> forward_to;  // every neighbour but the sender
 };
 

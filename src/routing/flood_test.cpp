@@ -34,7 +34,8 @@ TEST(Flood, DuplicatesAreDroppedUntilExpiry) {
 
 TEST(Flood, CacheIsBoundedAndEvictsOldest) {
   FloodCache cache({.capacity = 3, .expiry = seconds(60)});
-  for (std::uint64_t i = 0; i < 5; ++i) EXPECT_TRUE(cache.first_seen(t0 + seconds(static_cast<int>(i)), {origin(1), i}));
+  for (std::uint64_t i = 0; i < 5; ++i)
+    EXPECT_TRUE(cache.first_seen(t0 + seconds(static_cast<int>(i)), {origin(1), i}));
   EXPECT_EQ(cache.size(), 3u);
   EXPECT_FALSE(cache.contains(t0 + seconds(5), {origin(1), 0}));
   EXPECT_TRUE(cache.contains(t0 + seconds(5), {origin(1), 4}));

@@ -12,13 +12,13 @@ namespace {
 TEST(LinkCost, Formula) {
   const LinkCostConfig c;
   EXPECT_EQ(link_cost(c, milliseconds(1), 0.0), 256);
-  EXPECT_EQ(link_cost(c, milliseconds(10), 0.0), 256);     // rtt_min: no penalty yet
-  EXPECT_EQ(link_cost(c, milliseconds(155), 0.0), 512);    // halfway: half of 512
-  EXPECT_EQ(link_cost(c, milliseconds(300), 0.0), 768);    // rtt_max: all of it
-  EXPECT_EQ(link_cost(c, seconds(2), 0.0), 768);           // capped
-  EXPECT_EQ(link_cost(c, milliseconds(1), 0.5), 1024);     // 256 / 0.5^2
+  EXPECT_EQ(link_cost(c, milliseconds(10), 0.0), 256);   // rtt_min: no penalty yet
+  EXPECT_EQ(link_cost(c, milliseconds(155), 0.0), 512);  // halfway: half of 512
+  EXPECT_EQ(link_cost(c, milliseconds(300), 0.0), 768);  // rtt_max: all of it
+  EXPECT_EQ(link_cost(c, seconds(2), 0.0), 768);         // capped
+  EXPECT_EQ(link_cost(c, milliseconds(1), 0.5), 1024);   // 256 / 0.5^2
   EXPECT_EQ(link_cost(c, milliseconds(1), 0.9), kInfinity);
-  EXPECT_EQ(link_cost(c, milliseconds(1), -1.0), 256);     // clamped
+  EXPECT_EQ(link_cost(c, milliseconds(1), -1.0), 256);  // clamped
   EXPECT_EQ(link_cost(c, milliseconds(-5), 0.0), 256);
 }
 

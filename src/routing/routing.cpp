@@ -151,8 +151,8 @@ void Router::on_tick(Instant now) {
     }
     if (r.resends_left > 0 && now >= r.next_resend) {
       if (!r.sent_to || neighbours_.contains(*r.sent_to)) {
-        pending_.requests.emplace_back(r.sent_to,
-                                       SeqnoRequest{ae_of(it->first), r.seqno, r.hop_count, r.router_id, it->first});
+        pending_.requests.emplace_back(
+            r.sent_to, SeqnoRequest{ae_of(it->first), r.seqno, r.hop_count, r.router_id, it->first});
       }
       --r.resends_left;
       r.next_resend = now + config_.request_resend_interval;
@@ -178,7 +178,8 @@ void Router::on_tick(Instant now) {
     for (const auto& [p, d] : table_) all.push_back(p);
     for (const auto& p : all) reselect(now, p);
     pending_.full_all = true;
-    const auto jitter = static_cast<std::int64_t>(rng_.below(static_cast<std::uint64_t>(config_.update_interval.ns / 8) + 1));
+    const auto jitter =
+        static_cast<std::int64_t>(rng_.below(static_cast<std::uint64_t>(config_.update_interval.ns / 8) + 1));
     next_full_ = now + config_.update_interval - nanoseconds(jitter);
   }
   flush(now);
@@ -328,7 +329,8 @@ bool Router::usable(Instant now, const Prefix& p, const Route& r) const {
 // configured half-life (a transient improvement must not pull traffic).
 double Router::smoothed(Instant now, Route& r) const {
   const double m = metric_of(r);
-  if (m >= kInfinity || r.smoothed >= kInfinity || m >= r.smoothed || config_.smoothing_half_life <= Duration{}) {
+  if (m >= kInfinity || r.smoothed >= kInfinity || m >= r.smoothed ||
+      config_.smoothing_half_life <= Duration{}) {
     r.smoothed = m;
   } else if (now > r.smoothed_at) {
     const double halves = (now - r.smoothed_at).seconds() / config_.smoothing_half_life.seconds();
@@ -374,8 +376,8 @@ void Router::reselect(Instant now, const Prefix& p) {
     if (cur != nullptr) {
       // Hysteresis: a working route is replaced only by one that is no worse
       // now and clearly better on the smoothed scale (babeld's strong order).
-      take = metric_of(*best) <= metric_of(*cur) &&
-             best_smoothed + config_.switch_margin < smoothed(now, *cur);
+      take =
+          metric_of(*best) <= metric_of(*cur) && best_smoothed + config_.switch_margin < smoothed(now, *cur);
     }
     if (take) {
       if (cur != nullptr) {
@@ -412,9 +414,9 @@ void Router::after_selection(Instant now, const Prefix& p, Destination& d, const
       // No feasible alternate: ask the origin for a new seqno, which makes
       // the routes we hold (and theirs) feasible again.
       auto s = sources_.find({old->router_id, p});
-      const std::uint16_t want = s == sources_.end()                ? seqno_plus(old->seqno, 1)
+      const std::uint16_t want = s == sources_.end()             ? seqno_plus(old->seqno, 1)
                                  : s->second.metric == kInfinity ? s->second.seqno
-                                                                   : seqno_plus(s->second.seqno, 1);
+                                                                 : seqno_plus(s->second.seqno, 1);
       send_seqno_request(now, std::nullopt, p, old->router_id, want, config_.request_hop_count, std::nullopt,
                          config_.request_resends);
     }
@@ -430,14 +432,16 @@ void Router::after_selection(Instant now, const Prefix& p, Destination& d, const
     emit(RouteEvent{RouteEvent::Kind::selected, p, adv->neighbour, adv->metric, adv->seqno, adv->router_id});
   }
   const std::uint16_t delta = diff(adv->metric, old->metric);
+  // Significantly worse (from a short route), or any change of 384 or more
+  // except an improvement under 1024: an improvement may be transient, and
+  // advertising it would only tighten our neighbours' feasibility distances;
+  // the periodic update carries it.
+  const bool worse = adv->metric > old->metric;
+  const bool significant =
+      (worse && old->metric < 6 * 256 && delta >= 512) || (delta >= 384 && (worse || delta >= 1024));
   if (old->router_id != adv->router_id) {
     urgent(now, p);  // a new source can make our neighbours' routes unfeasible: tell them
-  } else if (adv->metric > old->metric && old->metric < 6 * 256 && delta >= 512) {
-    pending_.all.insert(p);  // significantly worse
-  } else if (adv->metric < old->metric && delta < 1024) {
-    // Getting better: may be a transient; advertising it would only tighten
-    // our neighbours' feasibility distances. The periodic update carries it.
-  } else if (delta >= 384) {
+  } else if (significant) {
     pending_.all.insert(p);
   }
   if (adv->metric >= metric_add(old->metric, 288)) {
@@ -559,19 +563,20 @@ void Router::note_request_satisfied(Instant now, const Prefix& p, const RouterId
 
 // We got an unfeasible update: if it would be worth having, ask for a seqno
 // that makes it feasible (babeld's send_unfeasible_request).
-void Router::maybe_request_unfeasible(Instant now, const NeighbourId& from, const Prefix& p, const RouterId& id,
-                                      std::uint16_t seqno, std::uint16_t metric) {
+void Router::maybe_request_unfeasible(Instant now, const NeighbourId& from, const Prefix& p,
+                                      const RouterId& id, std::uint16_t seqno, std::uint16_t metric) {
   auto s = sources_.find({id, p});
   if (s == sources_.end()) return;
-  if (seqno_minus(s->second.seqno, seqno) > config_.seqno_window) return;  // an origin that lost its seqno: let it time out
+  if (seqno_minus(s->second.seqno, seqno) > config_.seqno_window)
+    return;  // an origin that lost its seqno: let it time out
   const auto sel = selected(p);
   if (sel && sel->metric < metric_add(metric, 512)) return;  // what we have is about as good
   const std::uint16_t want = s->second.metric == kInfinity ? s->second.seqno : seqno_plus(s->second.seqno, 1);
   send_seqno_request(now, from, p, id, want, config_.request_hop_count, std::nullopt, 0);
 }
 
-void Router::send_seqno_request(Instant now, std::optional<NeighbourId> to, const Prefix& p, const RouterId& id,
-                                std::uint16_t seqno, std::uint8_t hop_count,
+void Router::send_seqno_request(Instant now, std::optional<NeighbourId> to, const Prefix& p,
+                                const RouterId& id, std::uint16_t seqno, std::uint8_t hop_count,
                                 std::optional<NeighbourId> requester, int resends) {
   auto it = requests_.find(p);
   if (it != requests_.end()) {
@@ -657,7 +662,8 @@ void Router::handle_seqno_request(Instant now, const NeighbourId& from, const Se
     }
   }
   if (!successor) return;
-  send_seqno_request(now, successor, p, r.router_id, r.seqno, static_cast<std::uint8_t>(r.hop_count - 1), from, 0);
+  send_seqno_request(now, successor, p, r.router_id, r.seqno, static_cast<std::uint8_t>(r.hop_count - 1),
+                     from, 0);
 }
 
 void Router::update_source(Instant now, const Prefix& p, const RouterId& id, std::uint16_t seqno,
@@ -689,7 +695,8 @@ std::map<Prefix, Router::Destination>::iterator Router::erase_destination(
 
 void Router::urgent(Instant now, const Prefix& p) {
   pending_.all.insert(p);
-  if (config_.urgent_resends > 0) resends_[p] = Resend{now + config_.urgent_resend_interval, config_.urgent_resends};
+  if (config_.urgent_resends > 0)
+    resends_[p] = Resend{now + config_.urgent_resend_interval, config_.urgent_resends};
 }
 
 void Router::note_timer(Instant t) { housekeeping_at_ = std::min(housekeeping_at_, t); }
@@ -770,6 +777,7 @@ std::optional<Router::Advertised> Router::advertisement(Instant now, const Prefi
 
 std::vector<Prefix> Router::full_dump_prefixes(Instant now) const {
   std::vector<Prefix> out;
+  out.reserve(locals_.size() + table_.size());
   for (const auto& [p, m] : locals_) out.push_back(p);
   for (const auto& [p, d] : table_) {
     if (locals_.contains(p)) continue;
@@ -811,7 +819,8 @@ void Router::write_bodies(Instant now, std::optional<NeighbourId> to, const std:
       current_id = a->router_id;
     }
     append_tlv(body, u);
-    if (a->metric != kInfinity && *a->router_id != self_) update_source(now, p, *a->router_id, a->seqno, a->metric);
+    if (a->metric != kInfinity && *a->router_id != self_)
+      update_source(now, p, *a->router_id, a->seqno, a->metric);
   }
   finish();
 }

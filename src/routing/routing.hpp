@@ -89,7 +89,7 @@ struct RouteView {
   NeighbourId next_hop;
   std::uint16_t metric = kInfinity;  // advertised metric + link cost
   std::uint16_t seqno = 0;
-  RouterId router_id;                // the originator
+  RouterId router_id;  // the originator
   std::uint16_t advertised_metric = kInfinity;
   bool feasible = false;
   bool selected = false;
@@ -115,8 +115,8 @@ struct RouterTransmit {
 
 struct RouterCounters {
   std::uint64_t packets_in = 0, bytes_in = 0, packets_out = 0, bytes_out = 0;
-  std::uint64_t bad_body = 0;            // framing error: the whole body dropped
-  std::uint64_t unknown_neighbour = 0;   // body from a neighbour that was not added
+  std::uint64_t bad_body = 0;              // framing error: the whole body dropped
+  std::uint64_t unknown_neighbour = 0;     // body from a neighbour that was not added
   std::array<std::uint64_t, 4> ignored{};  // per Ignore reason
   std::uint64_t updates_in = 0, retractions_in = 0, unfeasible_in = 0, martians = 0;
   std::uint64_t route_requests_in = 0, seqno_requests_in = 0;

@@ -31,7 +31,7 @@ inline crypto::NodeId test_node_id(std::size_t i) {
 
 class TestNetwork {
  public:
-  enum class Walk { reached, no_route, loop };
+  enum class Walk : std::uint8_t { reached, no_route, loop };
 
   TestNetwork(std::size_t n, const RouterConfig& config, std::uint64_t seed) {
     for (std::size_t i = 0; i < n; ++i) {
@@ -226,7 +226,8 @@ class TestNetwork {
       for (auto j : targets) {
         auto l = links_.find(key(i, j));
         if (l == links_.end() || !l->second.up) continue;
-        queue_.emplace(std::tuple{now_ + l->second.latency, seq_++}, Delivery{i, j, l->second.generation, t->body});
+        queue_.emplace(std::tuple{now_ + l->second.latency, seq_++},
+                       Delivery{i, j, l->second.generation, t->body});
       }
     }
     while (auto e = routers_[i]->poll_event()) {

@@ -16,7 +16,8 @@ std::uint16_t be16(ByteView v, std::size_t at) {
   return static_cast<std::uint16_t>(std::uint16_t{v[at]} << 8 | v[at + 1]);
 }
 std::uint32_t be32(ByteView v, std::size_t at) {
-  return std::uint32_t{v[at]} << 24 | std::uint32_t{v[at + 1]} << 16 | std::uint32_t{v[at + 2]} << 8 | v[at + 3];
+  return std::uint32_t{v[at]} << 24 | std::uint32_t{v[at + 1]} << 16 | std::uint32_t{v[at + 2]} << 8 |
+         v[at + 3];
 }
 
 bool known_ae(std::uint8_t ae) { return ae <= static_cast<std::uint8_t>(Ae::ipv6_link_local); }
@@ -37,7 +38,8 @@ SubResult walk_subtlvs(ByteView a, F&& on_known) {
     const std::size_t len = a[i + 1];
     if (a.size() - i - 2 < len) return SubResult::malformed;
     const ByteView value = a.subspan(i + 2, len);
-    if (type != kSubPadN && !on_known(type, value) && (type & kSubMandatory) != 0) return SubResult::mandatory;
+    if (type != kSubPadN && !on_known(type, value) && (type & kSubMandatory) != 0)
+      return SubResult::mandatory;
     i += 2 + len;
   }
   return SubResult::ok;
@@ -396,7 +398,8 @@ Tlv TlvParser::parse(std::uint8_t type, ByteView v) {
         return ignored(TlvType::next_hop, Ignore::malformed);
       }
       (ae == Ae::ipv4 ? next_hop_v4_ : next_hop_v6_) = nh.address;
-      if (auto r = skip_subtlvs(v.subspan(2 + *used)); r != SubResult::ok) return ignored_for(TlvType::next_hop, r);
+      if (auto r = skip_subtlvs(v.subspan(2 + *used)); r != SubResult::ok)
+        return ignored_for(TlvType::next_hop, r);
       return nh;
     }
     case TlvType::update:

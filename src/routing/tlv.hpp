@@ -81,8 +81,8 @@ struct Hello {
 struct Ihu {
   Ae ae = Ae::wildcard;
   std::uint16_t rxcost = 0;
-  std::uint16_t interval = 0;  // centiseconds
-  Address address{};           // zero for the wildcard
+  std::uint16_t interval = 0;                                         // centiseconds
+  Address address{};                                                  // zero for the wildcard
   std::optional<std::pair<std::uint32_t, std::uint32_t>> timestamps;  // babel-rtt: origin, receive
   bool operator==(const Ihu&) const = default;
 };
@@ -174,7 +174,8 @@ class TlvParser {
 
 // Validates, then calls f(const Tlv&) for each TLV in order.
 template <class F>
-Result<std::size_t, CodecError> for_each_tlv(ByteView body, F&& f, std::optional<Address> source = std::nullopt) {
+Result<std::size_t, CodecError> for_each_tlv(ByteView body, F&& f,
+                                             std::optional<Address> source = std::nullopt) {
   auto n = validate_body(body);
   if (!n) return n;
   TlvParser parser(body, source);

@@ -36,8 +36,8 @@ TEST(BabelTlv, UpdateAe2WithDefaultPrefixAndCompression) {
   Bytes body = kRouterId;
   // Update AE 2, flags 0x80 (becomes the default), 2001:db8:1::/48, interval
   // 400 cs, seqno 42, metric 256: 6 prefix bytes.
-  const Bytes u1{0x08, 0x10, 0x02, 0x80, 0x30, 0x00, 0x01, 0x90, 0x00, 0x2a, 0x01, 0x00,
-                 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x01};
+  const Bytes u1{0x08, 0x10, 0x02, 0x80, 0x30, 0x00, 0x01, 0x90, 0x00,
+                 0x2a, 0x01, 0x00, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x01};
   // 2001:db8:1:2::/64 with the first 6 bytes omitted: 2 bytes on the wire.
   const Bytes u2{0x08, 0x0c, 0x02, 0x00, 0x40, 0x06, 0x01, 0x90, 0x00, 0x2b, 0x02, 0x00, 0x00, 0x02};
   body.insert(body.end(), u1.begin(), u1.end());
@@ -73,7 +73,7 @@ TEST(BabelTlv, CompressionWithoutDefaultIsIgnoredAsMalformed) {
 TEST(BabelTlv, UpdateAe1AndRouterIdFromPrefix) {
   // Update AE 1, flags 0x40: the router-id is 0.0.0.0 + the address.
   // 10.1.2.3/32, metric 96, and a Next Hop AE 1 10.0.0.1 before it.
-  const Bytes body{0x07, 0x06, 0x01, 0x00, 10, 0, 0, 1,  // Next Hop
+  const Bytes body{0x07, 0x06, 0x01, 0x00, 10,   0,    0,    1,  // Next Hop
                    0x08, 0x0e, 0x01, 0x40, 0x20, 0x00, 0x00, 0x64, 0x00, 0x05, 0x00, 0x60, 10, 1, 2, 3};
   auto tlvs = decode(body);
   ASSERT_EQ(tlvs.size(), 2u);
@@ -99,9 +99,10 @@ TEST(BabelTlv, MandatorySubTlvIgnoresTheUpdateButKeepsParserState) {
   // Update with flags 0x80|0x40 and a source-prefix sub-TLV (128, mandatory):
   // ignored, yet its prefix is the default and its router-id (the low 8
   // bytes of the prefix) stands.
-  Bytes body{0x08, 0x1d, 0x02, 0xc0, 0x80, 0x00, 0x01, 0x90, 0x00, 0x01, 0x00, 0x10,
-             0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0x2a,  // 2001:db8:0:7::2a/128
-             0x80, 0x01, 0x00};                                            // sub-TLV 128, length 1
+  Bytes body{
+      0x08, 0x1d, 0x02, 0xc0, 0x80, 0x00, 0x01, 0x90, 0x00, 0x01, 0x00, 0x10, 0x20, 0x01, 0x0d,
+      0xb8, 0,    0,    0,    7,    0,    0,    0,    0,    0,    0,    0,    0x2a,  // 2001:db8:0:7::2a/128
+      0x80, 0x01, 0x00};                                                             // sub-TLV 128, length 1
   const Bytes next{0x08, 0x0c, 0x02, 0x00, 0x40, 0x06, 0x01, 0x90, 0x00, 0x01, 0x00, 0x10, 0x00, 0x08};
   body.insert(body.end(), next.begin(), next.end());
   auto tlvs = decode(body);
@@ -114,8 +115,8 @@ TEST(BabelTlv, MandatorySubTlvIgnoresTheUpdateButKeepsParserState) {
 
 TEST(BabelTlv, NonMandatoryUnknownSubTlvAndPadsAreSkipped) {
   // Hello with Pad1, PadN and unknown sub-TLV 5, then the timestamp.
-  const Bytes body{0x04, 0x13, 0x00, 0x00, 0x00, 0x07, 0x01, 0x90, 0x00, 0x01, 0x01, 0x00,
-                   0x05, 0x01, 0xaa, 0x03, 0x04, 0x11, 0x22, 0x33, 0x44};
+  const Bytes body{0x04, 0x13, 0x00, 0x00, 0x00, 0x07, 0x01, 0x90, 0x00, 0x01, 0x01,
+                   0x00, 0x05, 0x01, 0xaa, 0x03, 0x04, 0x11, 0x22, 0x33, 0x44};
   auto tlvs = decode(body);
   ASSERT_EQ(tlvs.size(), 1u);
   const auto& h = std::get<Hello>(tlvs[0]);
@@ -129,7 +130,7 @@ TEST(BabelTlv, IhuLinkLocalRequestsAndAcks) {
       0x05, 0x0e, 0x03, 0x00, 0x01, 0x00, 0x01, 0x90, 0, 0, 0, 0, 0, 0, 0, 9,  // IHU AE 3 fe80::9 rxcost 256
       0x09, 0x02, 0x00, 0x00,                                                  // Route Request wildcard
       0x0a, 0x1e, 0x02, 0x80, 0x00, 0x07, 0x05, 0x00, 1, 2, 3, 4, 5, 6, 7, 8,  // Seqno Request
-      0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,                       //   fd00::1/128
+      0xfd, 0,    0,    0,    0,    0,    0,    0,    0, 0, 0, 0, 0, 0, 0, 1,  //   fd00::1/128
       0x02, 0x06, 0x00, 0x00, 0xbe, 0xef, 0x00, 0x64,                          // AckReq
       0x03, 0x02, 0xbe, 0xef,                                                  // Ack
       0x00,                                                                    // Pad1
@@ -184,11 +185,12 @@ TEST(BabelTlv, EncoderWritesTheRfcLayout) {
   Bytes out;
   append_tlv(out, RouterIdTlv{RouterId{{1, 2, 3, 4, 5, 6, 7, 8}}});
   append_tlv(out, Update{Ae::ipv6, 0, 400, 42, 256, *Prefix::parse("2001:db8:1::/48"), {}, {}});
-  append_tlv(out, SeqnoRequest{Ae::ipv4, 9, 64, RouterId{{1, 1, 1, 1, 1, 1, 1, 1}}, *Prefix::parse("10.0.0.0/8")});
-  const Bytes expected{0x06, 0x0a, 0x00, 0x00, 1, 2, 3, 4, 5, 6, 7, 8,
+  append_tlv(out,
+             SeqnoRequest{Ae::ipv4, 9, 64, RouterId{{1, 1, 1, 1, 1, 1, 1, 1}}, *Prefix::parse("10.0.0.0/8")});
+  const Bytes expected{0x06, 0x0a, 0x00, 0x00, 1,    2,    3,    4,    5,    6,    7,    8,
                        0x08, 0x10, 0x02, 0x00, 0x30, 0x00, 0x01, 0x90, 0x00, 0x2a, 0x01, 0x00,
-                       0x20, 0x01, 0x0d, 0xb8, 0x00, 0x01,
-                       0x0a, 0x0f, 0x01, 0x08, 0x00, 0x09, 0x40, 0x00, 1, 1, 1, 1, 1, 1, 1, 1, 10};
+                       0x20, 0x01, 0x0d, 0xb8, 0x00, 0x01, 0x0a, 0x0f, 0x01, 0x08, 0x00, 0x09,
+                       0x40, 0x00, 1,    1,    1,    1,    1,    1,    1,    1,    10};
   EXPECT_EQ(out, expected);
 }
 

@@ -35,7 +35,9 @@ bool RouterId::valid() const {
 std::string RouterId::to_string() const { return hex(bytes); }
 std::string NeighbourId::to_string() const { return hex(bytes); }
 
-bool is_v4_mapped(const Address& a) { return std::equal(kV4MappedPrefix.begin(), kV4MappedPrefix.end(), a.begin()); }
+bool is_v4_mapped(const Address& a) {
+  return std::equal(kV4MappedPrefix.begin(), kV4MappedPrefix.end(), a.begin());
+}
 
 Prefix Prefix::make(const Address& addr, std::uint8_t plen) {
   HYPHAE_ASSERT(plen <= 128);

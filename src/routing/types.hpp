@@ -65,8 +65,12 @@ std::string address_to_string(const Address& a);
 constexpr bool seqno_newer(std::uint16_t a, std::uint16_t b) {
   return a != b && static_cast<std::uint16_t>(a - b) < 0x8000;
 }
-constexpr std::uint16_t seqno_plus(std::uint16_t a, std::uint16_t n) { return static_cast<std::uint16_t>(a + n); }
-constexpr std::uint16_t seqno_minus(std::uint16_t a, std::uint16_t b) { return static_cast<std::uint16_t>(a - b); }
+constexpr std::uint16_t seqno_plus(std::uint16_t a, std::uint16_t n) {
+  return static_cast<std::uint16_t>(a + n);
+}
+constexpr std::uint16_t seqno_minus(std::uint16_t a, std::uint16_t b) {
+  return static_cast<std::uint16_t>(a - b);
+}
 
 // Saturating metric sum: anything at or above kInfinity is kInfinity.
 constexpr std::uint16_t metric_add(std::uint16_t a, std::uint16_t b) {
