@@ -37,7 +37,8 @@ TEST(CoreLint, NoClocksOrUnseededRandomnessInCores) {
   };
   std::vector<std::string> found;
   std::size_t scanned = 0;
-  for (const char* folder : {"base", "wire", "crypto", "discovery", "link", "membership", "node", "sim"}) {
+  for (const char* folder :
+       {"base", "wire", "crypto", "discovery", "link", "membership", "routing", "node", "sim"}) {
     if (!fs::exists(src / folder)) continue;
     for (const auto& entry : fs::recursive_directory_iterator(src / folder)) {
       const auto ext = entry.path().extension();

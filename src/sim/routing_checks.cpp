@@ -56,7 +56,10 @@ bool World::every_node_routes_to_its_component() const {
       if (!r.selected || r.metric == routing::kInfinity) continue;
       // Count only destinations that are live members of a's component.
       auto b = owner.find(r.destination);
-      if (b != owner.end() && b->second != a && component[b->second] == component[a]) ++reachable;
+      if (b == owner.end() || b->second == a || component[b->second] != component[a]) continue;
+      // A route through a crashed or cut-off neighbour is stale, not a route.
+      const auto hop = index_of(routing::node_id_of(r.next_hop));
+      if (hop && component[*hop] == component[a] && net_.reachable(a, *hop)) ++reachable;
     }
     if (reachable + 1 < sizes[component[a]]) return false;
   }
