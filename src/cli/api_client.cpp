@@ -1,5 +1,7 @@
 #include "cli/api_client.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -39,7 +41,14 @@ Result<ApiReply, std::string> api_request(const std::string& api, const std::str
     http::write(stream, req);
     beast::flat_buffer buffer;
     http::response<http::string_body> res;
+    const auto sent = std::chrono::steady_clock::now();
+    spdlog::debug("api: {} http://{}{}", method, api, target);
     http::read(stream, buffer, res);
+    spdlog::debug(
+        "api: {} {} in {} ms, {} bytes", res.result_int(), res.reason(),
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - sent)
+            .count(),
+        res.body().size());
     beast::error_code ec;
     stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
     return ApiReply{res.result_int(), res.body()};

@@ -9,10 +9,14 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/api_client.hpp"
+#include "cli/detach.hpp"
+#include "cli/health_check.hpp"
+#include "cli/logs.hpp"
 #include "cli/verbs.hpp"
 #include "crypto/key_source.hpp"
 #include "daemon/config.hpp"
 #include "daemon/daemon.hpp"
+#include "daemon/log_file.hpp"
 #include "runtime/key_file.hpp"
 
 using namespace hyphae;
@@ -25,8 +29,9 @@ int run(int argc, char** argv) {
       "Run `hyphae daemon --config FILE` to start a node; the other verbs talk to a running\n"
       "node's admin API (default 127.0.0.1:9901)."};
   app.require_subcommand(1);
+  app.fallthrough();  // global options (--verbose) also after the verb
   bool verbose = false;
-  app.add_flag("-v,--verbose", verbose, "Log more (debug level)");
+  app.add_flag("-v,--verbose", verbose, "Log more (debug level; API calls on stderr)");
 
   cli::ApiOptions api;
   auto add_api = [&](CLI::App* sub) {
@@ -41,10 +46,40 @@ int run(int argc, char** argv) {
   keygen->add_option("--out", key_out, "Key file to write (mode 0600)")->required();
   keygen->add_flag("--force", key_force, "Overwrite an existing key file");
 
-  // daemon
+  // daemon (alias start)
   std::string config_path;
-  auto* daemon_cmd = app.add_subcommand("daemon", "Run a mesh node until SIGINT/SIGTERM");
+  bool detach = false, start_json = false;
+  auto* daemon_cmd = app.add_subcommand("daemon", "Run a mesh node until SIGINT/SIGTERM (alias: start)");
+  daemon_cmd->alias("start");
   daemon_cmd->add_option("-c,--config", config_path, "TOML config file")->required();
+  daemon_cmd->add_flag("-d,--detach", detach,
+                       "Run in the background (pid file data_dir/hyphae.pid, output data_dir/daemon.out);\n"
+                       "returns once the API answers");
+  daemon_cmd->add_flag("--json", start_json, "With --detach: print {pid, node_id, api, pid_file, log_file}");
+
+  // logs
+  cli::LogsOptions logs_opts;
+  auto* logs = app.add_subcommand("logs", "Show the daemon's log file (data_dir/hyphae.log)");
+  add_api(logs);
+  logs->add_flag("-f,--follow", logs_opts.follow, "Keep printing new lines (across rotations) until ^C");
+  logs->add_option("--level", logs_opts.level, "Only this level and above: trace, debug, info, warn, error");
+  logs->add_option("-n,--lines", logs_opts.lines, "Show the last N lines first (0: none)")
+      ->capture_default_str();
+  logs->add_option("-c,--config", logs_opts.config,
+                   "Find the log through this config's data_dir (works with the daemon stopped)");
+  logs->add_option("--file", logs_opts.file, "Read this log file");
+  logs->add_flag("--json", logs_opts.json, "Print the JSON lines as stored: {ts, level, msg}");
+
+  // config
+  std::string show_config_path, config_output;
+  bool config_json = false;
+  auto* config_cmd = app.add_subcommand(
+      "config",
+      "Print or write the effective config as TOML, every default included (the daemon accepts it)");
+  config_cmd->add_option("-c,--config", show_config_path,
+                         "Config file to start from (default: none, all defaults)");
+  config_cmd->add_option("-o,--output", config_output, "Write to this file (mode 0600: it may hold secrets)");
+  config_cmd->add_flag("--json", config_json, "Print the config as JSON instead of TOML");
 
   // peers
   bool peers_json = false;
@@ -57,7 +92,8 @@ int run(int argc, char** argv) {
 
   // routes
   bool routes_json = false;
-  auto* routes = app.add_subcommand("routes", "List the routing table (Babel): every route, the selected one marked");
+  auto* routes =
+      app.add_subcommand("routes", "List the routing table (Babel): every route, the selected one marked");
   add_api(routes);
   routes->add_flag("--json", routes_json,
                    "Print JSON: [{destination, next_hop, metric, seqno, router_id, feasible, selected}]");
@@ -101,9 +137,14 @@ int run(int argc, char** argv) {
 
   // status / stats
   bool status_json = false, stats_json = false;
-  auto* status = app.add_subcommand("status", "Show the node's id, address, uptime and peer count");
+  auto* status = app.add_subcommand(
+      "status", "Show the node's id, version, uptime, addresses, health and peer, member and alert counts");
   add_api(status);
-  status->add_flag("--json", status_json, "Print JSON");
+  status->add_flag(
+      "--json", status_json,
+      "Print JSON: {node_id, version, uptime_s, started_at, listen, advertise, api, discovery,\n"
+      "health: {status, reasons}, peers: {connected, connecting}, members: {alive, suspect, dead,\n"
+      "left}, alerts: {unresolved, by_severity}, event_subscribers}");
   auto* stats = app.add_subcommand("stats", "Show packet, drop and message counters");
   add_api(stats);
   stats->add_flag("--json", stats_json, "Print JSON");
@@ -149,12 +190,31 @@ int run(int argc, char** argv) {
   history->add_option("--data", history_opts.data, "With csv: load (samples) or events")
       ->check(CLI::IsMember({"load", "events"}))
       ->capture_default_str();
+  // health
+  cli::HealthOptions health_opts;
+  auto* health = app.add_subcommand(
+      "health",
+      "Run one health check; exit 0 healthy, 1 unhealthy, 2 the check could not run (usage, config)");
+  add_api(health);
+  health->add_option("--tcp", health_opts.tcp, "HOST:PORT: healthy when a TCP connection opens");
+  health->add_option("--http", health_opts.http, "http://HOST[:PORT]/PATH: healthy on HTTP 2xx or 3xx");
+  health->add_option("--node", health_opts.node,
+                     "NODE_ID: healthy when the local daemon (--api) sees that member alive; this\n"
+                     "node's own id checks the daemon's /healthz");
+  health->add_option("--timeout", health_opts.timeout, "Give up after this long (5s, 500ms)")
+      ->capture_default_str();
+  health->add_flag("--json", health_opts.json, "Print JSON: {check, target, status, exit_code, detail}");
   // sim
   cli::SimCliOptions sim_opts;
   auto* sim = app.add_subcommand("sim", "Run a deterministic simulation scenario");
   cli::add_sim_options(sim, sim_opts);
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help prints and succeeds; any usage error is exit status 2.
+    return app.exit(e) == 0 ? 0 : 2;
+  }
   // Logs go to stderr: stdout carries results that scripts read.
   spdlog::set_default_logger(spdlog::stderr_color_mt("hyphae"));
   spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::warn);
@@ -179,20 +239,28 @@ int run(int argc, char** argv) {
       fmt::print(stderr, "{}\n", config.error());
       return 2;
     }
-    if (!verbose) {
-      auto level = spdlog::level::from_str(config->log_level);
-      spdlog::set_level(level);
+    if (detach) {
+      if (auto exit_status = cli::detach(*config, start_json)) return *exit_status;
     }
+    const std::string level = verbose ? std::string("debug") : config->log_level;
+    spdlog::set_level(spdlog::level::from_str(level));
     spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+    if (auto r = daemon::start_log_file(config->data_dir / "hyphae.log", level); !r) {
+      fmt::print(stderr, "hyphae: {}\n", r.error());
+      return 1;
+    }
     return daemon::run_daemon(*config);
   }
+  if (logs->parsed()) return cli::logs(api, logs_opts);
+  if (config_cmd->parsed()) return cli::write_config(show_config_path, config_output, config_json);
   if (peers->parsed()) return cli::peers(api, peers_json);
   if (routes->parsed()) return cli::routes(api, routes_json);
   if (nodes->parsed()) return cli::nodes(api, nodes_json);
   if (join->parsed()) return cli::join(api, join_address, join_json);
   if (send->parsed()) return cli::send(api, send_opts, send_json);
   if (inbox->parsed()) return cli::inbox(api, inbox_after, inbox_json);
-  if (status->parsed()) return cli::show(api, "status", status_json);
+  if (status->parsed()) return cli::status(api, status_json);
+  if (health->parsed()) return cli::health(api, health_opts);
   if (stats->parsed()) return cli::show(api, "stats", stats_json);
   if (alerts_ack->parsed()) return cli::alert_action(api, "ack", alert_id, alerts_json);
   if (alerts_resolve->parsed()) return cli::alert_action(api, "resolve", alert_id, alerts_json);

@@ -1,13 +1,19 @@
 #include "cli/verbs.hpp"
 
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <toml++/toml.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "cli/api_client.hpp"
+#include "daemon/config.hpp"
 
 namespace hyphae::cli {
 using nlohmann::json;
@@ -239,6 +245,133 @@ int history(const ApiOptions& api, const HistoryOptions& opts) {
   out.close();
   if (!out) {
     fmt::print(stderr, "hyphae: cannot write {}\n", opts.output);
+    return 1;
+  }
+  return 0;
+}
+
+namespace {
+
+// Colour only for a person at a terminal (and not with NO_COLOR set).
+bool colour() { return ::isatty(STDOUT_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr; }
+
+std::string paint(std::string_view text, std::string_view code) {
+  return colour() ? fmt::format("\x1b[{}m{}\x1b[0m", code, text) : std::string(text);
+}
+
+std::string uptime_text(double s) {
+  const auto total = static_cast<std::int64_t>(s);
+  const auto d = total / 86400, h = total % 86400 / 3600, m = total % 3600 / 60, sec = total % 60;
+  if (d > 0) return fmt::format("{}d {}h {}m", d, h, m);
+  if (h > 0) return fmt::format("{}h {}m {}s", h, m, sec);
+  if (m > 0) return fmt::format("{}m {}s", m, sec);
+  return fmt::format("{}s", sec);
+}
+
+}  // namespace
+
+int status(const ApiOptions& api, bool as_json) {
+  auto r = call(api, "GET", "/api/mesh/status");
+  if (!r) return 1;
+  const json& health = r->value("health", json::object());
+  const bool healthy = health.value("status", "ok") == "ok";
+  if (as_json) {
+    fmt::print("{}\n", r->dump(2));
+    return 0;
+  }
+  std::vector<std::pair<std::string, std::string>> rows;
+  rows.emplace_back("node", text_of(r->value("node_id", json(""))));
+  rows.emplace_back("version", text_of(r->value("version", json(""))));
+  rows.emplace_back("uptime", fmt::format("{} (since {})", uptime_text(r->value("uptime_s", 0.0)),
+                                          text_of(r->value("started_at", json("-")))));
+  rows.emplace_back("listen", fmt::format("{} udp (advertised as {})", text_of(r->value("listen", json(""))),
+                                          text_of(r->value("advertise", json("")))));
+  rows.emplace_back("api", text_of(r->value("api", json(""))));
+  const json& disc = r->value("discovery", json());
+  rows.emplace_back("discovery",
+                    disc.is_number() ? fmt::format("LAN beacons on udp/{}", text_of(disc)) : "off");
+  std::string health_line = paint("ok", "32");
+  if (!healthy) {
+    std::string reasons;
+    for (const auto& reason : health.value("reasons", json::array())) {
+      reasons += (reasons.empty() ? "" : "; ") + text_of(reason);
+    }
+    health_line = paint("unhealthy", "1;31") + ": " + reasons;
+  }
+  rows.emplace_back("health", health_line);
+  const json& peers = r->value("peers", json::object());
+  rows.emplace_back("peers",
+                    fmt::format("{} connected, {} connecting", text_of(peers.value("connected", json(0))),
+                                text_of(peers.value("connecting", json(0)))));
+  const json& members = r->value("members", json());
+  if (members.is_object()) {
+    std::string line;
+    for (const auto* state : {"alive", "suspect", "dead", "left"}) {
+      const auto n = members.value(state, 0);
+      std::string part = fmt::format("{} {}", n, state);
+      if (n > 0 && std::string_view(state) == "suspect") part = paint(part, "33");
+      if (n > 0 && std::string_view(state) == "dead") part = paint(part, "31");
+      line += (line.empty() ? "" : ", ") + part;
+    }
+    rows.emplace_back("members", line);
+  } else {
+    rows.emplace_back("members", "membership off");
+  }
+  const json& alerts = r->value("alerts", json());
+  if (alerts.is_object()) {
+    const auto total = alerts.value("unresolved", 0);
+    std::string line = fmt::format("{} unresolved", total);
+    if (total > 0) {
+      std::string parts;
+      for (const auto& [sev, n] : alerts.value("by_severity", json::object()).items()) {
+        if (n.get<int>() > 0) parts += (parts.empty() ? "" : ", ") + fmt::format("{} {}", sev, text_of(n));
+      }
+      line = paint(line, "31") + " (" + parts + "); `hyphae alerts` lists them";
+    }
+    rows.emplace_back("alerts", line);
+  }
+  const json& subs = r->value("event_subscribers", json());
+  if (subs.is_number()) rows.emplace_back("events", fmt::format("{} WebSocket subscribers", text_of(subs)));
+  std::size_t width = 0;
+  for (const auto& [k, v] : rows) width = std::max(width, k.size());
+  for (const auto& [k, v] : rows) fmt::print("{:<{}}  {}\n", k, width, v);
+  return 0;
+}
+
+int write_config(const std::string& config_file, const std::string& output, bool as_json) {
+  auto config =
+      config_file.empty() ? daemon::parse_config("", "hyphae.toml") : daemon::load_config(config_file);
+  if (!config) {
+    fmt::print(stderr, "{}\n", config.error());
+    return 2;
+  }
+  std::string text = daemon::to_toml(*config);
+  if (as_json) {
+    std::stringstream s;
+    s << toml::json_formatter{toml::parse(text)} << "\n";
+    text = s.str();
+  }
+  if (output.empty() || output == "-") {
+    fmt::print("{}", text);
+    return 0;
+  }
+  // Written beside and renamed: a reader never sees half a file; 0600 as it
+  // may hold api_token and network_psk.
+  const std::string tmp = output + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    ::chmod(tmp.c_str(), 0600);
+    out << text;
+    out.close();
+    if (!out) {
+      fmt::print(stderr, "hyphae: cannot write {}\n", tmp);
+      return 1;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, output, ec);
+  if (ec) {
+    fmt::print(stderr, "hyphae: cannot write {}: {}\n", output, ec.message());
     return 1;
   }
   return 0;

@@ -44,6 +44,13 @@ int history(const ApiOptions& api, const HistoryOptions& opts);
 
 // Prints GET /api/mesh/<what> as JSON or as aligned "key: value" lines.
 int show(const ApiOptions& api, const std::string& what, bool as_json);
+// `hyphae config`: the effective config (file + defaults) as TOML or JSON,
+// to stdout or atomically to `output` (mode 0600). 2 on a config error.
+int write_config(const std::string& config_file, const std::string& output, bool as_json);
+
+// GET status as an aligned table (colour only on a terminal) or JSON; exit
+// status 1 only when the node cannot be asked (`hyphae health` judges health).
+int status(const ApiOptions& api, bool as_json);
 
 struct SimCliOptions {
   std::string scenario = "seven-city";

@@ -12,6 +12,8 @@
 #include "base/hex.hpp"
 #include "daemon/alerts_service.hpp"
 #include "daemon/config.hpp"
+#include "daemon/event_hub.hpp"
+#include "daemon/health.hpp"
 #include "daemon/lan_discovery_runner.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/store.hpp"
@@ -543,6 +545,72 @@ HttpResponse alert_by_id(ApiContext& ctx, const HttpRequest& req, std::string_vi
   return json_reply(req, to_json(*r));
 }
 
+std::vector<std::string> health_reasons(const ApiContext& ctx) {
+  return ctx.health == nullptr ? std::vector<std::string>{} : ctx.health->reasons(runtime::monotonic_now());
+}
+
+// GET /healthz: 200 {"status": "ok"}, or 503 {"status": "unhealthy", "reasons": [...]}.
+HttpResponse get_healthz(const ApiContext& ctx, const HttpRequest& req) {
+  auto reasons = health_reasons(ctx);
+  if (reasons.empty()) return json_reply(req, {{"status", "ok"}});
+  return json_reply(req, {{"status", "unhealthy"}, {"reasons", reasons}}, http::status::service_unavailable);
+}
+
+// GET status: who this node is, where it listens, and counts an operator
+// looks at first (peers, members by state, unresolved alerts, health).
+json status_json(ApiContext& ctx) {
+  const Duration uptime = runtime::monotonic_now() - ctx.started_at;
+  json out = ctx.runner.with_node([&](node::Node& n, Instant) {
+    std::size_t connected = 0, connecting = 0;
+    for (const auto& p : n.peers()) (p.state == "connected" ? connected : connecting) += 1;
+    json members = nullptr;
+    if (const membership::Membership* m = n.membership()) {
+      members = json::object();
+      const auto by_state = m->count_by_state();
+      for (auto s : {membership::State::alive, membership::State::suspect, membership::State::dead,
+                     membership::State::left}) {
+        members[std::string(membership::name(s))] = by_state[static_cast<std::size_t>(s) - 1];
+      }
+    }
+    return json{{"peers", {{"connected", connected}, {"connecting", connecting}}},
+                {"peers_connected", connected},
+                {"members", std::move(members)}};
+  });
+  json alerts = nullptr;
+  if (ctx.alerts != nullptr) {
+    alerts = {{"unresolved", 0}, {"by_severity", json::object()}};
+    const auto open = ctx.alerts->engine().open_by_severity();
+    std::size_t total = 0;
+    for (auto s : {Severity::low, Severity::medium, Severity::high, Severity::critical}) {
+      const auto count = open[static_cast<std::size_t>(s)];
+      alerts["by_severity"][std::string(name(s))] = count;
+      total += count;
+    }
+    alerts["unresolved"] = total;
+  }
+  const auto reasons = health_reasons(ctx);
+  const auto started = unix_ms_now() - static_cast<std::int64_t>(uptime.ms());
+  out.update({{"node_id", ctx.node_id},
+              {"version", HYPHAE_VERSION},
+              {"uptime_s", uptime.seconds()},
+              {"started_at", rfc3339_ms(started)},
+              {"listen", ctx.listen},
+              {"advertise", ctx.advertise},
+              {"api", ctx.api},
+              {"discovery", ctx.lan != nullptr ? json(ctx.lan->socket().port()) : json(nullptr)},
+              {"alerts", std::move(alerts)},
+              {"event_subscribers", ctx.hub != nullptr ? json(ctx.hub->subscribers()) : json(nullptr)},
+              {"log_file", ctx.log_file},
+              {"health", {{"status", reasons.empty() ? "ok" : "unhealthy"}, {"reasons", reasons}}}});
+  return out;
+}
+
+HttpResponse unauthorized(const HttpRequest& req) {
+  auto res = json_error(401, "unauthorized", "missing or wrong bearer token", req.version());
+  res.set(http::field::www_authenticate, "Bearer");
+  return res;
+}
+
 }  // namespace
 
 HttpResponse json_error(unsigned status, std::string_view code, std::string_view message, unsigned version) {
@@ -550,15 +618,29 @@ HttpResponse json_error(unsigned status, std::string_view code, std::string_view
   return reply(version, static_cast<http::status>(status), body.dump() + "\n");
 }
 
+UpgradeResult handle_upgrade(ApiContext& ctx, const HttpRequest& req) {
+  if (path_of(req.target()) != "/api/mesh/events") {
+    return json_error(404, "not_found", "WebSocket is served at /api/mesh/events only", req.version());
+  }
+  if (!token_ok(ctx, req)) return unauthorized(req);
+  if (ctx.hub == nullptr) {
+    return json_error(503, "events_unavailable", "this node streams no events", req.version());
+  }
+  auto sub = ctx.hub->subscribe();
+  if (!sub) {
+    return json_error(
+        503, "too_many_subscribers",
+        "the event stream's subscriber limit is reached ([events] subscribers_max); retry later",
+        req.version());
+  }
+  return sub;
+}
+
 HttpResponse handle_api(ApiContext& ctx, const HttpRequest& req) {
   const std::string_view path = path_of(req.target());
   const auto method = req.method();
-  if (path == "/healthz") return reply(req.version(), http::status::ok, "ok\n", "text/plain");
-  if (!token_ok(ctx, req)) {
-    auto res = json_error(401, "unauthorized", "missing or wrong bearer token", req.version());
-    res.set(http::field::www_authenticate, "Bearer");
-    return res;
-  }
+  if (path == "/healthz") return get_healthz(ctx, req);
+  if (!token_ok(ctx, req)) return unauthorized(req);
   if (path == "/metrics" && method == http::verb::get) {
     return reply(req.version(), http::status::ok, render_metrics(ctx), "text/plain; version=0.0.4");
   }
@@ -599,6 +681,14 @@ HttpResponse handle_api(ApiContext& ctx, const HttpRequest& req) {
     if (auto r = only(http::verb::get)) return *r;
     return get_bootstrap(ctx, req);
   }
+  if (route == "events") {
+    auto res = json_error(426, "upgrade_required",
+                          "/api/mesh/events is a WebSocket stream; connect with a WebSocket client "
+                          "(GET events/recent lists the recent events)",
+                          req.version());
+    res.set(http::field::upgrade, "websocket");
+    return res;
+  }
   if (route == "events/recent") {
     if (auto r = only(http::verb::get)) return *r;
     return get_recent_events(ctx, req);
@@ -614,16 +704,7 @@ HttpResponse handle_api(ApiContext& ctx, const HttpRequest& req) {
   if (route.starts_with("alerts/")) return alert_by_id(ctx, req, route.substr(7));
   if (route == "status") {
     if (auto r = only(http::verb::get)) return *r;
-    const Duration uptime = runtime::monotonic_now() - ctx.started_at;
-    const auto peers = peers_json(ctx);
-    std::size_t connected = 0;
-    for (const auto& p : peers) connected += p["session"] == "connected" ? 1 : 0;
-    return json_reply(req, {{"node_id", ctx.node_id},
-                            {"version", HYPHAE_VERSION},
-                            {"listen", ctx.listen},
-                            {"advertise", ctx.advertise},
-                            {"uptime_s", uptime.seconds()},
-                            {"peers_connected", connected}});
+    return json_reply(req, status_json(ctx));
   }
   return json_error(404, "not_found", "no such endpoint", req.version());
 }

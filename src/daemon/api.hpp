@@ -6,7 +6,9 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <functional>
+#include <memory>
 #include <string>
+#include <variant>
 
 #include "daemon/event_log.hpp"
 #include "daemon/inbox.hpp"
@@ -17,6 +19,9 @@ namespace hyphae::daemon {
 class LanDiscoveryRunner;
 class AlertService;
 class Store;
+class EventHub;
+class EventSubscription;
+class HealthMonitor;
 
 using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
 using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
@@ -33,9 +38,19 @@ struct ApiContext {
   const LanDiscoveryRunner* lan = nullptr;  // null: LAN discovery off
   Store* store = nullptr;                   // history (GET history); null in tests without one
   AlertService* alerts = nullptr;           // GET alerts, POST alerts/{id}/ack|resolve
+  EventHub* hub = nullptr;                  // the WebSocket event stream; null: none
+  const HealthMonitor* health = nullptr;    // GET /healthz reasons; null: always healthy
+  std::string log_file;                     // where `hyphae logs` reads
+  std::string api;                          // where this API listens
 };
 
 HttpResponse handle_api(ApiContext& ctx, const HttpRequest& request);
+
+// A WebSocket upgrade request: the events to stream, or the HTTP refusal
+// (401 without the token, 404 elsewhere than /api/mesh/events, 503 when the
+// subscriber limit is reached).
+using UpgradeResult = std::variant<HttpResponse, std::shared_ptr<EventSubscription>>;
+UpgradeResult handle_upgrade(ApiContext& ctx, const HttpRequest& request);
 
 // Body size the server accepts; larger requests get 413 before parsing.
 inline constexpr std::size_t kMaxRequestBody = 1 << 20;

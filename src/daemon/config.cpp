@@ -182,9 +182,9 @@ Result<void, std::string> parse_routing(const std::filesystem::path& file, const
   if (cfg.neighbour_timeout <= cfg.routing_hello) {
     const auto* node = table.get("neighbour_timeout");
     if (node == nullptr) node = table.get("hello_interval");
-    return fail(fmt::format("{}: routing.neighbour_timeout ({}) must be longer than routing.hello_interval ({})",
-                            where(file, *node), duration_text(cfg.neighbour_timeout),
-                            duration_text(cfg.routing_hello)));
+    return fail(fmt::format(
+        "{}: routing.neighbour_timeout ({}) must be longer than routing.hello_interval ({})",
+        where(file, *node), duration_text(cfg.neighbour_timeout), duration_text(cfg.routing_hello)));
   }
   return {};
 }
@@ -345,13 +345,138 @@ Result<void, std::string> parse_alerts(const std::filesystem::path& file, const 
   return {};
 }
 
+Result<void, std::string> parse_events(const std::filesystem::path& file, const toml::table& table,
+                                       EventsSettings& e) {
+  for (const auto& [key, node] : table) {
+    const std::string k(key.str());
+    const std::string full = "events." + k;
+    if (k == "queue_max") {
+      auto v = int_value(file, node, full, 1, 1'000'000);
+      if (!v) return fail(v.error());
+      e.queue_max = static_cast<std::size_t>(*v);
+    } else if (k == "subscribers_max") {
+      auto v = int_value(file, node, full, 1, 10'000);
+      if (!v) return fail(v.error());
+      e.subscribers_max = static_cast<std::size_t>(*v);
+    } else {
+      return fail(fmt::format("{}: unknown key '{}'", where(file, node), full));
+    }
+  }
+  return {};
+}
+
+Result<void, std::string> parse_health(const std::filesystem::path& file, const toml::table& table,
+                                       HealthSettings& h) {
+  for (const auto& [key, node] : table) {
+    const std::string k(key.str());
+    const std::string full = "health." + k;
+    if (k == "join_grace") {
+      auto v = duration_value(file, node, full, seconds(1), seconds(24 * 3600));
+      if (!v) return fail(v.error());
+      h.join_grace = *v;
+    } else if (k == "loop_lag_max") {
+      auto v = duration_value(file, node, full, milliseconds(10), seconds(600));
+      if (!v) return fail(v.error());
+      h.loop_lag_max = *v;
+    } else if (k == "window") {
+      auto v = duration_value(file, node, full, seconds(1), seconds(24 * 3600));
+      if (!v) return fail(v.error());
+      h.window = *v;
+    } else {
+      return fail(fmt::format("{}: unknown key '{}'", where(file, node), full));
+    }
+  }
+  return {};
+}
+
 std::filesystem::path relative_to(const std::filesystem::path& file, const std::string& p) {
   std::filesystem::path path(p);
   if (path.is_absolute() || !file.has_parent_path()) return path;
   return file.parent_path() / path;
 }
 
+// A TOML basic string.
+std::string toml_string(std::string_view s) {
+  std::string out = "\"";
+  for (const char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      out += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string endpoints(const std::vector<Endpoint>& list) {
+  std::string out = "[";
+  for (const auto& e : list) out += (out.size() > 1 ? ", " : "") + toml_string(e.to_string());
+  return out + "]";
+}
+
+std::string boolean(bool b) { return b ? "true" : "false"; }
+
+// A number TOML reads back as the same double.
+std::string number(double v) { return fmt::format("{}", v); }
+
+std::string threshold(std::string_view name, const AlertRules::Threshold& t) {
+  return fmt::format("\n[alerts.{}]\nenabled = {}\nwarning = {}\ncritical = {}\n", name, boolean(t.enabled),
+                     number(t.warning), number(t.critical));
+}
+
 }  // namespace
+
+std::string to_toml(const Config& c) {
+  const auto abs = [](const std::filesystem::path& p) {
+    return toml_string(std::filesystem::absolute(p).string());
+  };
+  std::string out = "# The effective configuration, defaults included (hyphae config --output).\n";
+  out += fmt::format("identity = {}\ndata_dir = {}\n", abs(c.identity), abs(c.data_dir));
+  out += fmt::format("listen = {}\napi = {}\n", toml_string(c.listen.to_string()),
+                     toml_string(c.api.to_string()));
+  if (c.advertise) out += fmt::format("advertise = {}\n", toml_string(c.advertise->to_string()));
+  out += fmt::format("peers = {}\nbootstrap = {}\n", endpoints(c.peers), endpoints(c.bootstrap));
+  out += fmt::format("target_degree = {}\n", c.target_degree);
+  out += fmt::format("network_psk = {}\n", toml_string(c.network_psk ? to_hex(*c.network_psk) : ""));
+  out += fmt::format("api_token = {}\nlog_level = {}\n", toml_string(c.api_token), toml_string(c.log_level));
+  const auto& m = c.membership;
+  out += fmt::format(
+      "\n[membership]\nenabled = {}\nprobe_interval = {}\nprobe_timeout = {}\nindirect_probes = {}\n"
+      "suspicion_mult = {}\nlifeguard = {}\n",
+      boolean(c.membership_enabled), toml_string(duration_text(m.probe_interval)),
+      toml_string(duration_text(m.probe_timeout)), m.indirect_probes, number(m.suspicion_mult),
+      boolean(m.lifeguard));
+  out += fmt::format("\n[routing]\nenabled = {}\nhello_interval = {}\nneighbour_timeout = {}\n",
+                     boolean(c.routing_enabled), toml_string(duration_text(c.routing_hello)),
+                     toml_string(duration_text(c.neighbour_timeout)));
+  const auto& d = c.discovery;
+  out +=
+      fmt::format("\n[discovery]\nenabled = {}\nport = {}\ninterval = {}\nexpiry = {}\n", boolean(d.enabled),
+                  d.port, toml_string(duration_text(d.interval)), toml_string(duration_text(d.expiry)));
+  out += fmt::format("\n[store]\nurl = {}\nsnapshot_interval = {}\nretention = {}\n",
+                     toml_string(c.store.url), toml_string(duration_text(c.store.snapshot_interval)),
+                     toml_string(duration_text(c.store.retention)));
+  const auto& a = c.alerts;
+  out += fmt::format("\n[alerts]\nenabled = {}\ninterval = {}\nhysteresis = {}\n", boolean(a.enabled),
+                     toml_string(duration_text(milliseconds(a.interval_ms))), number(a.hysteresis));
+  out +=
+      threshold("latency", a.latency) + threshold("health", a.health) + threshold("resources", a.resources);
+  out += fmt::format("\n[alerts.node_failed]\nenabled = {}\n", boolean(a.node_failed));
+  out += fmt::format("\n[alerts.partition]\nenabled = {}\nwindow = {}\nmin_peers = {}\nmin_share = {}\n",
+                     boolean(a.partition.enabled),
+                     toml_string(duration_text(milliseconds(a.partition.window_ms))), a.partition.min_peers,
+                     number(a.partition.min_share));
+  out += fmt::format("\n[events]\nqueue_max = {}\nsubscribers_max = {}\n", c.events.queue_max,
+                     c.events.subscribers_max);
+  out += fmt::format("\n[health]\njoin_grace = {}\nloop_lag_max = {}\nwindow = {}\n",
+                     toml_string(duration_text(c.health.join_grace)),
+                     toml_string(duration_text(c.health.loop_lag_max)),
+                     toml_string(duration_text(c.health.window)));
+  return out;
+}
 
 bool is_loopback(const Endpoint& e) {
   if (e.is_v4()) return e.ip[12] == 127;
@@ -459,9 +584,9 @@ Result<Config, std::string> parse_config(std::string_view text, const std::files
       std::string error;
       const auto* t = table_value(file, node, k, error);
       if (t == nullptr) return fail(error);
-      auto r = k == "membership"  ? parse_membership(file, *t, cfg)
-               : k == "routing"   ? parse_routing(file, *t, cfg)
-                                  : parse_discovery(file, *t, cfg.discovery);
+      auto r = k == "membership" ? parse_membership(file, *t, cfg)
+               : k == "routing"  ? parse_routing(file, *t, cfg)
+                                 : parse_discovery(file, *t, cfg.discovery);
       if (!r) return fail(r.error());
     } else if (k == "store") {
       // store = "URL" is short for [store] url = "URL".
@@ -480,6 +605,16 @@ Result<Config, std::string> parse_config(std::string_view text, const std::files
       const auto* t = table_value(file, node, k, error);
       if (t == nullptr) return fail(error);
       if (auto r = parse_alerts(file, *t, cfg.alerts); !r) return fail(r.error());
+    } else if (k == "events") {
+      std::string error;
+      const auto* t = table_value(file, node, k, error);
+      if (t == nullptr) return fail(error);
+      if (auto r = parse_events(file, *t, cfg.events); !r) return fail(r.error());
+    } else if (k == "health") {
+      std::string error;
+      const auto* t = table_value(file, node, k, error);
+      if (t == nullptr) return fail(error);
+      if (auto r = parse_health(file, *t, cfg.health); !r) return fail(r.error());
     } else if (k == "network_psk") {
       auto v = string_value(file, node, k);
       if (!v) return fail(v.error());

@@ -12,6 +12,7 @@
 #include "base/result.hpp"
 #include "base/time.hpp"
 #include "daemon/alerts.hpp"
+#include "daemon/health.hpp"
 #include "link/session.hpp"
 #include "membership/membership.hpp"
 
@@ -29,7 +30,13 @@ struct DiscoverySettings {
 struct StoreSettings {
   std::string url = "sqlite";  // "sqlite" (data_dir/store.db) or "sqlite:PATH"
   Duration snapshot_interval = seconds(10);
-  Duration retention = seconds(168 * 3600);
+  Duration retention = seconds(std::int64_t{168} * 3600);
+};
+
+// [events]: the WebSocket event stream (GET /api/mesh/events).
+struct EventsSettings {
+  std::size_t queue_max = 1000;      // events one subscriber may fall behind before it is cut off
+  std::size_t subscribers_max = 64;  // more are refused with 503
 };
 
 struct Config {
@@ -57,6 +64,10 @@ struct Config {
   StoreSettings store;
   // [alerts]
   AlertRules alerts;
+  // [events]
+  EventsSettings events;
+  // [health]
+  HealthSettings health;
   // Not in the file: where it came from, for messages.
   std::filesystem::path source;
 };
@@ -65,6 +76,9 @@ struct Config {
 // relative paths.
 Result<Config, std::string> parse_config(std::string_view text, const std::filesystem::path& source_name);
 Result<Config, std::string> load_config(const std::filesystem::path& file);
+// The config as TOML that parse_config() accepts back, every key present
+// (defaults included); paths are made absolute so the file works anywhere.
+std::string to_toml(const Config& config);
 bool is_loopback(const Endpoint& e);
 bool is_unspecified(const Endpoint& e);
 

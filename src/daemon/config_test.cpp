@@ -254,5 +254,47 @@ TEST(Config, ParsesANetworkPsk) {
   EXPECT_EQ((*c->network_psk)[0], 0xaa);
 }
 
+// `hyphae config --output`: what to_toml writes parses back to the same
+// config, defaults and non-defaults alike, and writes the same text again.
+TEST(Config, ToTomlRoundTrips) {
+  for (const char* text : {"", R"(listen = "127.0.0.1:9000"
+peers = ["10.0.0.1:9900", "[fe80::1]:9901"]
+bootstrap = ["10.0.0.2:9900"]
+advertise = "192.0.2.1:9000"
+api_token = "we\"ird\\token"
+network_psk = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+log_level = "debug"
+[membership]
+probe_interval = "500ms"
+probe_timeout = "250ms"
+suspicion_mult = 2.5
+[alerts]
+interval = "750ms"
+[alerts.latency]
+warning = 250.5
+[alerts.partition]
+window = "0s"
+[events]
+queue_max = 8
+[health]
+join_grace = "2m"
+)"}) {
+    auto first = parse_config(text, "/etc/hyphae/a.toml");
+    ASSERT_TRUE(first) << first.error();
+    const std::string toml = to_toml(*first);
+    auto second = parse_config(toml, "/elsewhere/b.toml");
+    ASSERT_TRUE(second) << second.error() << "\n" << toml;
+    EXPECT_EQ(to_toml(*second), toml);
+    EXPECT_EQ(second->data_dir, std::filesystem::path("/etc/hyphae/state"));
+    EXPECT_EQ(second->api_token, first->api_token);
+    EXPECT_EQ(second->peers.size(), first->peers.size());
+    EXPECT_EQ(second->membership.probe_interval, first->membership.probe_interval);
+    EXPECT_EQ(second->alerts.latency.warning, first->alerts.latency.warning);
+    EXPECT_EQ(second->events.queue_max, first->events.queue_max);
+    EXPECT_EQ(second->health.join_grace, first->health.join_grace);
+    EXPECT_EQ(second->network_psk.has_value(), first->network_psk.has_value());
+  }
+}
+
 }  // namespace
 }  // namespace hyphae::daemon

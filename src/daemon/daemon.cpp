@@ -17,11 +17,14 @@
 #include "base/rng.hpp"
 #include "daemon/alerts_service.hpp"
 #include "daemon/api.hpp"
+#include "daemon/event_hub.hpp"
 #include "daemon/event_log.hpp"
+#include "daemon/health.hpp"
 #include "daemon/http_server.hpp"
 #include "daemon/inbox.hpp"
 #include "daemon/lan_discovery_runner.hpp"
 #include "daemon/membership_store.hpp"
+#include "daemon/pid_file.hpp"
 #include "daemon/process_stats.hpp"
 #include "daemon/store.hpp"
 #include "runtime/asio_endpoint.hpp"
@@ -58,9 +61,10 @@ std::uint64_t seed_from_os() {
 using Emit = std::function<void(LoggedEvent)>;
 
 // What the daemon does with each node event: received messages go to the
-// inbox journal (fsync'd before the runner sends their acks); membership
-// events go to the event log and the store; the rest is logged.
-void handle_event(Inbox& inbox, const Emit& emit, const node::NodeEvent& event) {
+// inbox journal (fsync'd before the runner sends their acks) and to the
+// event stream; membership events go to the event log, the store and the
+// event stream; the rest is logged.
+void handle_event(Inbox& inbox, const Emit& emit, EventHub& hub, const node::NodeEvent& event) {
   std::visit(
       [&](const auto& e) {
         using E = std::decay_t<decltype(e)>;
@@ -69,13 +73,22 @@ void handle_event(Inbox& inbox, const Emit& emit, const node::NodeEvent& event) 
         } else if constexpr (std::is_same_v<E, node::PeerLost>) {
           spdlog::info("peer lost node_id={} reason={}", e.id.to_string(), e.reason);
         } else if constexpr (std::is_same_v<E, node::MessageReceived>) {
-          auto r = inbox.append(InboxEntry{.id = fmt::format("{:016x}", e.id),
-                                           .from = e.from.to_string(),
-                                           .type = std::string(wire::name(e.type)),
-                                           .priority = std::string(wire::name(e.priority)),
-                                           .payload = std::string(as_chars(e.payload)),
-                                           .received_at = utc_now_rfc3339()});
+          InboxEntry entry{.id = fmt::format("{:016x}", e.id),
+                           .from = e.from.to_string(),
+                           .type = std::string(wire::name(e.type)),
+                           .priority = std::string(wire::name(e.priority)),
+                           .payload = std::string(as_chars(e.payload)),
+                           .received_at = utc_now_rfc3339()};
+          auto r = inbox.append(entry);
           if (!r) spdlog::error("inbox write failed: {}", r.error());
+          // Streamed, not logged: the inbox is the record (GET messages?after=inbox_seq).
+          hub.publish(stream_event("message.received", entry.received_at, entry.from,
+                                   {{"id", entry.id},
+                                    {"inbox_seq", r ? inbox.last_seq() : 0},
+                                    {"type", entry.type},
+                                    {"priority", entry.priority},
+                                    {"payload", entry.payload}},
+                                   0));
           spdlog::debug("message received id={:016x} from={}", e.id, e.from.to_string());
         } else if constexpr (std::is_same_v<E, node::MessageAcked>) {
           spdlog::debug("message acked id={:016x} latency_ms={:.3f}", e.id, e.latency.ms());
@@ -282,6 +295,12 @@ class MembershipPersistence {
 }  // namespace
 
 int run_daemon(const Config& config) {
+  // First: a second daemon on this data_dir would share (and corrupt) its store.
+  auto pid_file = PidFile::acquire(config.data_dir / "hyphae.pid");
+  if (!pid_file) {
+    spdlog::error("{}", pid_file.error());
+    return 1;
+  }
   crypto::SodiumKeySource keys;
   auto identity = runtime::load_or_create_identity(config.identity, keys);
   if (!identity) {
@@ -332,6 +351,11 @@ int run_daemon(const Config& config) {
   const Endpoint advertise = resolve_advertise(config, bound.port, interface_addresses());
   node_config.advertise = advertise;
   node_config.target_degree = config.target_degree;
+  if (config.routing_enabled) {
+    node_config.routing = routing::RouterConfig{};
+    node_config.routing_hello = config.routing_hello;
+    node_config.neighbour_timeout = config.neighbour_timeout;
+  }
   if (persistence) {
     node_config.membership = config.membership;
     node_config.incarnation = persistence->state().incarnation;
@@ -345,7 +369,9 @@ int run_daemon(const Config& config) {
     return 1;
   }
   EventLog event_log;
-  // Every event goes to the recent-events log and to the store's history.
+  EventHub hub(config.events.queue_max, config.events.subscribers_max);
+  // Every event goes to the recent-events log, the store's history and the
+  // WebSocket subscribers.
   const Emit emit = [&](LoggedEvent e) {
     json data = e.data;
     if (data.is_null()) data = {{"address", e.address}, {"incarnation", e.incarnation}};
@@ -354,7 +380,9 @@ int run_daemon(const Config& config) {
         !r) {
       spdlog::error("{}", r.error());
     }
-    event_log.add(std::move(e));
+    const std::string type = e.type, time = e.time, node_id = e.node_id;
+    const std::uint64_t seq = event_log.add(std::move(e));
+    hub.publish(stream_event(type, time, node_id, std::move(data), seq));
   };
   AlertService alerts(config.alerts, **store, emit, identity->id.to_string());
   if (auto r = alerts.load(); !r) {
@@ -362,7 +390,7 @@ int run_daemon(const Config& config) {
     return 1;
   }
   runtime::NodeRunner runner(io, node, std::move(socket),
-                             [&](const node::NodeEvent& event) { handle_event(*inbox, emit, event); });
+                             [&](const node::NodeEvent& event) { handle_event(*inbox, emit, hub, event); });
 
   std::optional<LanDiscoveryRunner> lan;
   if (config.discovery.enabled) {
@@ -399,6 +427,9 @@ int run_daemon(const Config& config) {
     spdlog::error("cannot serve the API on {}: {}", config.api.to_string(), e.code().message());
     return 1;
   }
+  const bool expects_peers = !config.peers.empty() || !config.bootstrap.empty() ||
+                             (persistence && !persistence->state().peers.empty());
+  HealthMonitor health(config.health, expects_peers, started);
   ApiContext api_ctx{.runner = runner,
                      .inbox = *inbox,
                      .node_id = identity->id.to_string(),
@@ -409,8 +440,16 @@ int run_daemon(const Config& config) {
                      .advertise = advertise.to_string(),
                      .lan = lan ? &*lan : nullptr,
                      .store = store->get(),
-                     .alerts = &alerts};
-  start_http_server(acceptor, [&](const HttpRequest& req) { return handle_api(api_ctx, req); });
+                     .alerts = &alerts,
+                     .hub = &hub,
+                     .health = &health,
+                     .log_file = std::filesystem::absolute(config.data_dir / "hyphae.log").string(),
+                     .api = runtime::from_asio(asio::ip::udp::endpoint(acceptor.local_endpoint().address(),
+                                                                       acceptor.local_endpoint().port()))
+                                .to_string()};
+  start_http_server(
+      acceptor, [&](const HttpRequest& req) { return handle_api(api_ctx, req); },
+      [&](const HttpRequest& req) { return handle_upgrade(api_ctx, req); });
 
   runner.start();
   runner.with_node([&](node::Node& n, Instant now) {
@@ -423,13 +462,23 @@ int run_daemon(const Config& config) {
   });
   if (lan) lan->start();
 
-  // Once a second: our load for membership acks, and membership.json when due.
+  // Once a second: our load for membership acks, membership.json when due,
+  // and the daemon's health (how late this very timer fired is the loop's lag).
   ProcessSampler sampler;
+  Instant last_housekeeping = runtime::monotonic_now();
   Periodic housekeeping(io, seconds(1), [&] {
     runner.with_node([&](node::Node& n, Instant now) {
       const ProcessSample p = sampler.sample(now);
       std::size_t connected = 0;
       for (const auto& peer : n.peers()) connected += peer.state == "connected" ? 1 : 0;
+      std::size_t alive = 0;
+      if (const membership::Membership* m = n.membership()) {
+        alive = m->count_by_state()[static_cast<std::size_t>(membership::State::alive) - 1];
+      }
+      const Duration lag = std::max(Duration{}, now - last_housekeeping - seconds(1));
+      last_housekeeping = now;
+      health.observe(
+          {.now = now, .store_errors = (*store)->errors(), .live_peers = connected + alive, .loop_lag = lag});
       n.set_resources(membership::Resources{
           .cpu_percent = static_cast<std::uint8_t>(std::lround(p.cpu_percent)),
           .memory_percent = static_cast<std::uint8_t>(std::lround(p.memory_percent)),

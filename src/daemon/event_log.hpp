@@ -1,5 +1,6 @@
 // The last membership and alert events, for GET /api/mesh/events/recent (the
-// WebSocket stream comes later). Bounded: the oldest is dropped.
+// WebSocket stream, event_hub.hpp, carries the same events live). Bounded:
+// the oldest is dropped.
 #pragma once
 
 #include <cstdint>
@@ -23,10 +24,12 @@ class EventLog {
  public:
   static constexpr std::size_t kCapacity = 1000;
 
-  void add(LoggedEvent e) {
+  // Returns the event's seq.
+  std::uint64_t add(LoggedEvent e) {
     e.seq = ++last_seq_;
     events_.push_back(std::move(e));
     if (events_.size() > kCapacity) events_.pop_front();
+    return last_seq_;
   }
   // Events with seq > after, oldest first.
   nlohmann::json recent(std::uint64_t after = 0) const {

@@ -37,6 +37,7 @@ class Inbox {
   Result<void, std::string> append(InboxEntry entry);
   std::vector<InboxEntry> after(std::uint64_t seq, std::size_t limit) const;
   std::size_t size() const { return entries_.size(); }
+  std::uint64_t last_seq() const { return entries_.empty() ? 0 : entries_.back().seq; }
 
  private:
   Inbox(std::filesystem::path file, int fd) : file_(std::move(file)), fd_(fd) {}

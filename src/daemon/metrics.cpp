@@ -4,6 +4,7 @@
 
 #include "daemon/alerts_service.hpp"
 #include "daemon/api.hpp"
+#include "daemon/event_hub.hpp"
 #include "daemon/lan_discovery_runner.hpp"
 #include "daemon/store.hpp"
 #include "runtime/clock.hpp"
@@ -105,6 +106,16 @@ std::string render_metrics(ApiContext& ctx) {
     if (ctx.lan != nullptr) discovery_metrics(out, *ctx.lan);
     if (ctx.store != nullptr) {
       counter(out, "hyphae_store_errors_total", "Store (SQLite) calls that failed.", ctx.store->errors());
+    }
+    if (ctx.hub != nullptr) {
+      const auto& e = ctx.hub->counters();
+      gauge(out, "hyphae_events_subscribers", "WebSocket event stream subscribers connected.",
+            static_cast<double>(ctx.hub->subscribers()));
+      counter(out, "hyphae_events_published_total", "Events published to the WebSocket stream.", e.published);
+      counter(out, "hyphae_events_slow_consumers_total",
+              "Subscribers cut off because they fell events.queue_max behind.", e.dropped_slow);
+      counter(out, "hyphae_events_subscribers_rejected_total",
+              "Subscriptions refused because events.subscribers_max were connected.", e.rejected);
     }
     if (ctx.alerts != nullptr) {
       out +=
