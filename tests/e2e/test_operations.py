@@ -264,7 +264,18 @@ def test_start_detach_pid_file_logs_and_config():
             assert r.returncode == 1 and "cannot serve the API" in r.stderr, r
 
 
+def test_packaged_config_is_accepted():
+    here = os.path.dirname(os.path.abspath(__file__))
+    packaged = os.path.join(here, "..", "..", "packaging", "hyphae.toml")
+    r = hyphae("config", "--config", packaged)
+    assert r.returncode == 0, r.stderr
+    assert 'data_dir = "/var/lib/hyphae"' in r.stdout, r.stdout
+    unit = open(os.path.join(here, "..", "..", "packaging", "hyphae.service")).read()
+    assert "ExecStart=/usr/local/bin/hyphae daemon --config /etc/hyphae/hyphae.toml" in unit
+    assert "RestartPreventExitStatus=2" in unit
+
+
 if __name__ == "__main__":
     sys.exit(run_tests([test_status_and_healthz, test_healthz_reports_no_peers_after_the_grace,
                         test_health_exit_codes, test_promtool_accepts_metrics,
-                        test_start_detach_pid_file_logs_and_config]))
+                        test_start_detach_pid_file_logs_and_config, test_packaged_config_is_accepted]))
