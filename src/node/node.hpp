@@ -187,7 +187,7 @@ class Node {
   // sessions go quiet or speak again, link costs, and the router's output.
   void tick_routing(Instant now);
   void pump_router(Instant now);
-  void unroute_neighbour(Instant now, const crypto::NodeId& id);
+  void unroute_neighbour(Instant now, crypto::NodeId id);
   Duration keepalive_interval() const;
   std::optional<crypto::PublicKey> static_key_of(const crypto::NodeId& id);
 

@@ -191,7 +191,7 @@ void Node::tick_routing(Instant now) {
   pump_router(now);
 }
 
-void Node::unroute_neighbour(Instant now, const crypto::NodeId& id) {
+void Node::unroute_neighbour(Instant now, crypto::NodeId id) {  // a copy: `id` may name a key we erase
   if (!router_ || routed_neighbours_.erase(id) == 0) return;
   router_->remove_neighbour(now, routing::neighbour_of(id));
   pump_router(now);
