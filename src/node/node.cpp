@@ -243,9 +243,10 @@ void Node::on_tlv(Instant now, Link& link, const wire::Tlv& tlv) {
           wire::append_tlv(frame, wire::Pong{.ping_id = t.ping_id});
           send_frame(now, link, frame);
         } else if constexpr (std::is_same_v<T, wire::Pong>) {
-          if (link.ping_outstanding_since && t.ping_id == link.ping_id) {
-            link.session.rtt().add_sample(now - *link.ping_outstanding_since);
-            link.ping_outstanding_since.reset();
+          auto& [id, sent] = link.pings_in_flight[t.ping_id % link.pings_in_flight.size()];
+          if (id != 0 && id == t.ping_id) {
+            link.session.rtt().add_sample(now - sent);
+            id = 0;
             link.loss *= 1 - kLossWeight;
           }
         } else if constexpr (std::is_same_v<T, wire::Message>) {
@@ -349,9 +350,11 @@ void Node::send_frame(Instant now, Link& link, const Bytes& plaintext) {
 }
 
 void Node::send_ping(Instant now, Link& link) {
-  if (link.ping_outstanding_since) link.loss = (1 - kLossWeight) * link.loss + kLossWeight;
   link.ping_id += 1;
-  link.ping_outstanding_since = now;
+  auto& [id, sent] = link.pings_in_flight[link.ping_id % link.pings_in_flight.size()];
+  if (id != 0) link.loss = (1 - kLossWeight) * link.loss + kLossWeight;  // unanswered 8 pings later: lost
+  id = link.ping_id;
+  sent = now;
   link.last_ping_sent = now;
   Bytes frame;
   wire::append_tlv(frame, wire::Ping{.ping_id = link.ping_id});

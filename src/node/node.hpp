@@ -11,6 +11,7 @@
 // dropped and counted by reason in counters().
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -142,7 +143,10 @@ class Node {
     link::Session session;
     Instant last_ping_sent;
     std::uint64_t ping_id = 0;
-    std::optional<Instant> ping_outstanding_since;
+    // The last pings sent, by ping_id % size: with routing's 150 ms
+    // keepalives a long link has several in flight, and each pong must still
+    // find its ping (0: answered or never sent).
+    std::array<std::pair<std::uint64_t, Instant>, 8> pings_in_flight{};
     std::optional<Instant> superseded_at;
     bool rekey_started = false;
     double loss = 0;  // EWMA of unanswered keepalive pings
