@@ -41,6 +41,8 @@ std::string_view name(Drop d) {
       return "hop_limit";
     case Drop::bad_seal:
       return "bad_seal";
+    case Drop::bad_envelope:
+      return "bad_envelope";
     case Drop::count_:
       break;
   }

@@ -29,6 +29,7 @@ enum class Drop : std::uint8_t {
   no_route,              // routed frame for a node we have no route to (node)
   hop_limit,             // routed frame whose hop limit ran out: a loop or a too-long path (node)
   bad_seal,              // routed frame for us that did not open from its claimed sender (node)
+  bad_envelope,          // message whose application envelope is malformed (messaging)
   count_,
 };
 

@@ -7,7 +7,7 @@
 #include <deque>
 #include <unordered_set>
 
-namespace hyphae::node {
+namespace hyphae::messaging {
 
 class DedupWindow {
  public:
@@ -24,6 +24,7 @@ class DedupWindow {
     }
     return true;
   }
+  bool contains(std::uint64_t id) const { return seen_.contains(id); }
   std::size_t size() const { return order_.size(); }
 
  private:
@@ -32,4 +33,4 @@ class DedupWindow {
   std::deque<std::uint64_t> order_;
 };
 
-}  // namespace hyphae::node
+}  // namespace hyphae::messaging
