@@ -286,7 +286,7 @@ void Node::deliver(const crypto::NodeId& from, const wire::Message& m) {
   auto seen = seen_.find(from);
   if (seen == seen_.end()) {
     if (seen_.size() >= kMaxSenders) seen_.erase(seen_.begin());
-    seen = seen_.emplace(from, DedupWindow(config_.dedup_window)).first;
+    seen = seen_.emplace(from, messaging::DedupWindow(config_.dedup_window)).first;
   }
   if (!seen->second.insert(m.id)) {
     counters_.messages_duplicate += 1;

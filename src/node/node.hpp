@@ -31,7 +31,7 @@
 #include "link/session.hpp"
 #include "membership/membership.hpp"
 #include "node/counters.hpp"
-#include "node/dedup_window.hpp"
+#include "messaging/dedup_window.hpp"
 #include "node/events.hpp"
 #include "node/outbox.hpp"
 #include "routing/link_cost.hpp"
@@ -221,7 +221,7 @@ class Node {
   std::map<crypto::NodeId, Peer> peers_;  // connected neighbours
   // Message ids seen per sender, whichever way they came (direct or routed)
   // and across reconnects, so delivery stays exactly-once. Bounded.
-  std::map<crypto::NodeId, DedupWindow> seen_;
+  std::map<crypto::NodeId, messaging::DedupWindow> seen_;
   std::unordered_map<crypto::NodeId, crypto::PublicKey> static_keys_;  // cache for sealing; bounded
   std::map<crypto::NodeId, Instant> key_asked_;                        // RoutedKey requests in flight
   std::vector<Dial> dials_;
