@@ -298,10 +298,12 @@ HttpResponse post_message(ApiContext& ctx, const HttpRequest& req) {
       case node::SendError::payload_too_large:
         return json_error(
             413, "payload_too_large",
-            fmt::format("payload is {} bytes; the limit is {}", payload.size(), wire::kMaxMessagePayload),
+            fmt::format("payload is {} bytes; the limit is {}", payload.size(), messaging::kMaxMessageSize),
             req.version());
-      case node::SendError::outbox_full:
-        return json_error(503, "outbox_full", "too many unacknowledged messages; retry later", req.version());
+      case node::SendError::queue_full:
+        return json_error(503, "queue_full",
+                          fmt::format("the {} queue is full; retry later", wire::name(*priority)),
+                          req.version());
       case node::SendError::to_self:
         return json_error(400, "to_self", "cannot send a message to this node itself", req.version());
     }

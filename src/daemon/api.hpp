@@ -53,7 +53,9 @@ using UpgradeResult = std::variant<HttpResponse, std::shared_ptr<EventSubscripti
 UpgradeResult handle_upgrade(ApiContext& ctx, const HttpRequest& request);
 
 // Body size the server accepts; larger requests get 413 before parsing.
-inline constexpr std::size_t kMaxRequestBody = 1 << 20;
+// A message payload may be 16 MiB (messaging::kMaxMessageSize); its JSON
+// string and the other fields fit in one more.
+inline constexpr std::size_t kMaxRequestBody = std::size_t{17} << 20;
 
 HttpResponse json_error(unsigned status, std::string_view code, std::string_view message,
                         unsigned version = 11);

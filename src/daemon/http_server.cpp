@@ -31,7 +31,8 @@ using asio::ip::tcp;
 
 namespace {
 
-constexpr std::size_t kMaxLingerBytes = std::size_t{8} << 20;
+constexpr std::size_t kMaxLingerBytes =
+    kMaxRequestBody + (std::size_t{8} << 20);  // a refused body, read and dropped
 // An event socket's kernel send buffer. Fixed (no autotuning, which grows to
 // megabytes): what a stalled client has not taken then sits in its queue,
 // where it is counted and bounded, not hidden in the kernel.
@@ -152,7 +153,8 @@ asio::awaitable<void> serve(tcp::socket socket, Handler handler, UpgradeHandler 
     HttpResponse res;
     bool keep_alive = true;
     if (ec == http::error::body_limit) {
-      res = json_error(413, "body_too_large", "request body exceeds 1 MiB");
+      res = json_error(413, "body_too_large",
+                       fmt::format("request body exceeds {} MiB", kMaxRequestBody >> 20));
       keep_alive = false;
     } else if (ec) {
       res = json_error(400, "bad_http", ec.message());

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <variant>
 
@@ -32,10 +33,11 @@ struct PeerLost {
 
 struct MessageReceived {
   crypto::NodeId from;
-  std::uint64_t id;
+  std::uint64_t id;  // the sender's message id (unique per sender)
   wire::MessageType type;
   wire::Priority priority;
   Bytes payload;
+  std::optional<std::uint64_t> reply_to;  // the QUERY a RESPONSE answers
 };
 
 struct MessageAcked {

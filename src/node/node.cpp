@@ -1,6 +1,7 @@
 #include "node/node.hpp"
 
 #include <algorithm>
+#include <set>
 #include <utility>
 
 #include "base/assert.hpp"
@@ -29,8 +30,8 @@ std::string_view name(SendError e) {
   switch (e) {
     case SendError::payload_too_large:
       return "payload_too_large";
-    case SendError::outbox_full:
-      return "outbox_full";
+    case SendError::queue_full:
+      return "queue_full";
     case SendError::to_self:
       return "to_self";
   }
@@ -47,8 +48,10 @@ Node::Node(const NodeConfig& config, const crypto::Identity& identity, crypto::K
                    .mesh_port = config_.mesh_port},
       rng_(rng),
       last_now_(now),
+      messenger_(config_.messaging),
       outbox_(config_.outbox_max),
-      next_message_id_(rng_.next_u64() >> 1) {
+      next_message_id_(rng_.next_u64() >> 1),
+      next_segment_id_(rng_.next_u64() >> 1) {
   if (config_.membership) {
     if (verifier == nullptr) {
       own_verifier_ = std::make_unique<membership::DirectVerifier>();
@@ -275,35 +278,85 @@ void Node::on_tlv(Instant now, Link& link, const wire::Tlv& tlv) {
 void Node::on_message(Instant now, Link& link, const wire::Message& m) {
   auto from = link.session.remote_id();
   HYPHAE_ASSERT(from.has_value());
+  if (!deliver(now, *from, m)) return;
   // Acknowledge every copy: the previous ack may have been lost.
   Bytes ack;
   wire::append_tlv(ack, wire::MessageAck{.id = m.id});
   send_frame(now, link, ack);
-  deliver(*from, m);
 }
 
-void Node::deliver(const crypto::NodeId& from, const wire::Message& m) {
+bool Node::deliver(Instant now, const crypto::NodeId& from, const wire::Message& m) {
   auto seen = seen_.find(from);
   if (seen == seen_.end()) {
     if (seen_.size() >= kMaxSenders) seen_.erase(seen_.begin());
     seen = seen_.emplace(from, messaging::DedupWindow(config_.dedup_window)).first;
   }
-  if (!seen->second.insert(m.id)) {
+  if (seen->second.contains(m.id)) {
     counters_.messages_duplicate += 1;
-    return;
+    return true;
   }
-  counters_.messages_received += 1;
-  events_.push_back(MessageReceived{.from = from,
-                                    .id = m.id,
-                                    .type = m.type,
-                                    .priority = m.priority,
-                                    .payload = Bytes(m.payload.begin(), m.payload.end())});
+  auto in = messenger_.on_segment(now, from, m.payload);
+  using Verdict = messaging::Inbound::Verdict;
+  switch (in.verdict) {
+    case Verdict::drop:
+      counters_.drop(in.drop);
+      return false;
+    case Verdict::hold:
+      return false;  // not acknowledged: the sender comes back with it
+    case Verdict::stored:
+      break;
+    case Verdict::duplicate:
+      counters_.messages_duplicate += 1;
+      break;
+    case Verdict::deliver:
+      counters_.messages_received += 1;
+      events_.push_back(MessageReceived{.from = from,
+                                        .id = in.id,
+                                        .type = m.type,
+                                        .priority = m.priority,
+                                        .payload = std::move(in.payload),
+                                        .reply_to = in.reply_to});
+      break;
+  }
+  seen->second.insert(m.id);
+  return true;
 }
 
 void Node::on_message_ack(Instant now, const wire::MessageAck& a) {
-  if (auto m = outbox_.remove(a.id)) {
-    events_.push_back(MessageAcked{.id = m->id, .to = m->to, .latency = now - m->created});
+  auto m = outbox_.remove(a.id);
+  if (!m) return;
+  if (auto done = messenger_.on_segment_acked(now, m->message_id)) {
+    events_.push_back(MessageAcked{.id = done->id, .to = done->to, .latency = done->latency});
   }
+  pump_messages(now);
+}
+
+void Node::fail_message(std::uint64_t id, std::string_view reason) {
+  auto f = messenger_.fail(id, reason);
+  if (!f) return;
+  outbox_.remove_message(id);
+  counters_.messages_failed += 1;
+  events_.push_back(MessageFailed{.id = f->id, .to = f->to, .reason = f->reason});
+}
+
+void Node::pump_messages(Instant now) {
+  if (!messenger_.has_queued()) return;
+  std::set<crypto::NodeId> touched;
+  auto room = [&](const crypto::NodeId& to) {
+    return !outbox_.full() && outbox_.in_flight(to) < messenger_.window();
+  };
+  while (auto seg = messenger_.next_segment(room)) {
+    touched.insert(seg->to);
+    outbox_.add(OutgoingMessage{.id = next_segment_id_++,
+                                .message_id = seg->message_id,
+                                .to = seg->to,
+                                .type = seg->type,
+                                .priority = seg->priority,
+                                .payload = std::move(seg->bytes),
+                                .created = seg->created,
+                                .deadline = seg->deadline});
+  }
+  for (const auto& to : touched) flush_outbox(now, to);
 }
 
 void Node::on_established(Instant now, Link& link) {
@@ -382,10 +435,8 @@ void Node::flush_outbox(Instant now, const crypto::NodeId& peer) {
       send_frame(now, *link, frame);
       wait = link->session.rtt().rto();  // RFC 6298-style backoff from the link's own RTO
     } else if (auto r = send_routed(now, peer, frame); r == RoutedSend::too_large) {
-      counters_.messages_failed += 1;
-      events_.push_back(MessageFailed{.id = m->id, .to = m->to, .reason = "too_large_to_route"});
-      outbox_.remove(m->id);
-      continue;
+      fail_message(m->message_id, "too_large_to_route");
+      return;  // the outbox lost this peer's segments of it; `due` is stale
     } else if (r == RoutedSend::no_route) {
       return;
     }
@@ -399,22 +450,27 @@ void Node::flush_outbox(Instant now, const crypto::NodeId& peer) {
 }
 
 Result<std::uint64_t, SendError> Node::send(Instant now, const crypto::NodeId& to, wire::MessageType type,
-                                            wire::Priority priority, ByteView payload) {
+                                            wire::Priority priority, ByteView payload,
+                                            const SendOptions& options) {
   observe(now);
-  if (payload.size() > wire::kMaxMessagePayload) return fail(SendError::payload_too_large);
+  if (payload.size() > messaging::kMaxMessageSize) return fail(SendError::payload_too_large);
   if (to == identity_.id) return fail(SendError::to_self);
-  if (outbox_.full()) return fail(SendError::outbox_full);
-  const std::uint64_t id = next_message_id_++;
-  outbox_.add(OutgoingMessage{.id = id,
-                              .to = to,
-                              .type = type,
-                              .priority = priority,
-                              .payload = Bytes(payload.begin(), payload.end()),
-                              .created = now,
-                              .deadline = now + config_.message_deadline});
+  const std::uint64_t id = options.id.value_or(next_message_id_);
+  const Instant deadline = now + options.deadline.value_or(config_.message_deadline);
+  if (!messenger_.submit(messaging::Submission{.id = id,
+                                               .to = to,
+                                               .type = type,
+                                               .priority = priority,
+                                               .payload = Bytes(payload.begin(), payload.end()),
+                                               .created = now,
+                                               .deadline = deadline,
+                                               .reply_to = options.reply_to})) {
+    return fail(SendError::queue_full);
+  }
+  if (!options.id) next_message_id_ += 1;
   counters_.messages_sent += 1;
-  arm(now + config_.message_deadline);
-  flush_outbox(now, to);
+  arm(deadline);
+  pump_messages(now);
   return id;
 }
 
@@ -634,14 +690,18 @@ void Node::tick_dials(Instant now) {
 
 void Node::tick_outbox(Instant now) {
   for (OutgoingMessage& m : outbox_.take_expired(now)) {
-    counters_.messages_failed += 1;
-    events_.push_back(MessageFailed{
-        .id = m.id,
-        .to = m.to,
-        .reason = peers_.contains(m.to) || next_hop_to(m.to) ? "deadline" : "peer_unreachable"});
+    fail_message(m.message_id, peers_.contains(m.to) || next_hop_to(m.to) ? "deadline" : "peer_unreachable");
   }
+  for (const auto& f : messenger_.take_expired(now)) {
+    outbox_.remove_message(f.id);
+    counters_.messages_failed += 1;
+    events_.push_back(MessageFailed{.id = f.id, .to = f.to, .reason = f.reason});
+  }
+  messenger_.on_tick(now);
   for (const auto& peer : outbox_.peers_due(now)) flush_outbox(now, peer);
+  pump_messages(now);
   if (auto next = outbox_.next_deadline(now)) arm(*next);
+  if (auto next = messenger_.next_deadline()) arm(*next);
 }
 
 std::vector<PeerInfo> Node::peers() const {

@@ -30,8 +30,9 @@
 #include "discovery/circuit_breaker.hpp"
 #include "link/session.hpp"
 #include "membership/membership.hpp"
-#include "node/counters.hpp"
 #include "messaging/dedup_window.hpp"
+#include "messaging/messenger.hpp"
+#include "node/counters.hpp"
 #include "node/events.hpp"
 #include "node/outbox.hpp"
 #include "routing/link_cost.hpp"
@@ -52,10 +53,13 @@ struct NodeConfig {
   Duration rekey_after = seconds(120);      // WireGuard's REKEY_AFTER_TIME
   Duration reject_after = seconds(180);     // WireGuard's REJECT_AFTER_TIME
   Duration superseded_grace = seconds(10);  // an old session still decrypts this long
-  Duration message_deadline = seconds(30);  // undelivered by then: MessageFailed
+  Duration message_deadline = seconds(30);  // undelivered by then: MessageFailed (send() may override)
   std::size_t half_open_max = 1024;         // responder handshakes in flight
-  std::size_t outbox_max = 65536;           // unacknowledged messages; send() refuses past it
-  std::size_t dedup_window = 8192;          // remembered message ids per peer
+  std::size_t outbox_max = 65536;           // segments in flight, all peers together
+  std::size_t dedup_window = 8192;          // remembered segment ids per peer
+  // Application messages: priority queues (their bounds are send()'s
+  // back-pressure), window of segments in flight per destination, reassembly.
+  messaging::MessengerConfig messaging;
   // Membership (SWIM + Lifeguard); nullopt turns it off (static peers only).
   std::optional<membership::MembershipConfig> membership;
   Endpoint advertise;             // where other members reach this node's mesh port
@@ -77,8 +81,16 @@ struct NodeConfig {
   std::uint8_t hop_limit = 32;
 };
 
-enum class SendError : std::uint8_t { payload_too_large, outbox_full, to_self };
+enum class SendError : std::uint8_t { payload_too_large, queue_full, to_self };
 std::string_view name(SendError e);
+
+struct SendOptions {
+  std::optional<Duration> deadline;       // from now; default NodeConfig::message_deadline
+  std::optional<std::uint64_t> reply_to;  // a RESPONSE names the QUERY it answers
+  // A message restored from the driver's durable outbox after a restart keeps
+  // the id it was first sent with, so the receiver can tell it is the same one.
+  std::optional<std::uint64_t> id;
+};
 
 struct PeerInfo {
   crypto::NodeId id;
@@ -101,11 +113,19 @@ class Node {
   void on_tick(Instant now);
   // Keeps a session with `address` up, redialling with backoff when it fails.
   void dial(Instant now, Endpoint address);
-  // Queues a message for reliable delivery; the id is reported back in
-  // MessageAcked or MessageFailed. A message for a peer not connected yet waits
-  // until it connects or its deadline passes.
+  // Queues a message (up to messaging::kMaxMessageSize bytes) for reliable,
+  // end-to-end delivery; the id is reported back in MessageAcked or
+  // MessageFailed. A message for a node not reachable yet waits until it is,
+  // or until its deadline passes. queue_full: its priority's queue is at its
+  // bound (back-pressure; nothing was queued).
   Result<std::uint64_t, SendError> send(Instant now, const crypto::NodeId& to, wire::MessageType type,
-                                        wire::Priority priority, ByteView payload);
+                                        wire::Priority priority, ByteView payload,
+                                        const SendOptions& options = {});
+  // The driver delivered message `id` from `from` before a restart (it is in
+  // its durable inbox): a copy arriving again is acknowledged, not delivered.
+  void remember_delivered(const crypto::NodeId& from, std::uint64_t id) {
+    messenger_.remember_delivered(from, id);
+  }
 
   // Joins the membership through these addresses (a table pull; retried until
   // one answers). Without membership, dials them instead.
@@ -132,7 +152,9 @@ class Node {
   const crypto::NodeId& id() const { return identity_.id; }
   std::vector<PeerInfo> peers() const;
   const Counters& counters() const { return counters_; }
-  std::size_t outbox_size() const { return outbox_.size(); }
+  // Application messages sent and not yet acknowledged or failed.
+  std::size_t outbox_size() const { return messenger_.pending(); }
+  const messaging::MessagingStats& messaging_stats() const { return messenger_.stats(); }
   const membership::Membership* membership() const { return membership_.get(); }
   const routing::Router* router() const { return router_.get(); }
   // Every route entry (empty without routing).
@@ -173,8 +195,9 @@ class Node {
   void on_tlv(Instant now, Link& link, const wire::Tlv& tlv);
   void on_established(Instant now, Link& link);
   void on_message(Instant now, Link& link, const wire::Message& m);
-  // Delivers a message from `from` (a neighbour or a routed sender) once.
-  void deliver(const crypto::NodeId& from, const wire::Message& m);
+  // Offers a segment from `from` (a neighbour or a routed sender) to the
+  // messenger, which delivers each message once; true if it is to be acknowledged.
+  bool deliver(Instant now, const crypto::NodeId& from, const wire::Message& m);
   void on_message_ack(Instant now, const wire::MessageAck& a);
 
   // Routed frames (routed.cpp): sealed end to end, forwarded hop by hop.
@@ -199,6 +222,11 @@ class Node {
   void send_frame(Instant now, Link& link, const Bytes& plaintext);
   void send_ping(Instant now, Link& link);
   void flush_outbox(Instant now, const crypto::NodeId& peer);
+  // Moves chunks from the messenger's priority queues into the outbox while
+  // their destinations' windows have room, and sends them.
+  void pump_messages(Instant now);
+  // Message `id` cannot be delivered: report it once and cancel its segments.
+  void fail_message(std::uint64_t id, std::string_view reason);
   void transmit(Endpoint to, Bytes data);
   void lose_peer(const crypto::NodeId& id, std::string_view reason);
   Link* current_link(const crypto::NodeId& id);
@@ -225,8 +253,10 @@ class Node {
   std::unordered_map<crypto::NodeId, crypto::PublicKey> static_keys_;  // cache for sealing; bounded
   std::map<crypto::NodeId, Instant> key_asked_;                        // RoutedKey requests in flight
   std::vector<Dial> dials_;
-  Outbox outbox_;
-  std::uint64_t next_message_id_;
+  messaging::Messenger messenger_;
+  Outbox outbox_;                  // segments in flight
+  std::uint64_t next_message_id_;  // application messages
+  std::uint64_t next_segment_id_;  // transport segments
   std::size_t half_open_ = 0;
 
   std::deque<Transmit> transmits_;

@@ -292,11 +292,92 @@ TEST(Node, GarbageIsDroppedAndCountedByReason) {
   EXPECT_FALSE(h.node(a).poll_transmit());
 }
 
+TEST(Node, LargeMessageTravelsInChunksAndIsDeliveredWholeOnceOverALossyLink) {
+  Harness h;
+  Rng loss{3};
+  h.drop_if = [&](const Bytes&) { return loss.unit() < 0.1; };
+  auto a = h.add(1), b = h.add(2);
+  h.dial(a, b);
+  h.run_for(seconds(5));
+  Bytes big(300'000);
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<std::uint8_t>(i * 31 + 7);
+  auto id = h.node(a).send(h.now, h.id(b), wire::MessageType::task, wire::Priority::medium, big);
+  ASSERT_TRUE(id.has_value());
+  h.drain(a);
+  h.run_for(seconds(30));
+  auto got = h.events_of<MessageReceived>(b);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].id, *id);
+  EXPECT_EQ(got[0].payload, big);
+  ASSERT_EQ(h.events_of<MessageAcked>(a).size(), 1u);
+  EXPECT_EQ(h.events_of<MessageAcked>(a)[0].id, *id);
+  EXPECT_EQ(h.node(a).outbox_size(), 0u);
+  EXPECT_EQ(h.node(a).messaging_stats().by_priority[2].delivered, 1u);
+}
+
+TEST(Node, AResponseNamesTheQueryItAnswers) {
+  Harness h;
+  auto a = h.add(1), b = h.add(2);
+  h.dial(a, b);
+  h.run_for(seconds(1));
+  auto q = h.node(a).send(h.now, h.id(b), wire::MessageType::query, wire::Priority::high, as_bytes("ping?"));
+  ASSERT_TRUE(q.has_value());
+  h.drain(a);
+  h.run_for(milliseconds(50));
+  auto asked = h.events_of<MessageReceived>(b);
+  ASSERT_EQ(asked.size(), 1u);
+  EXPECT_EQ(asked[0].reply_to, std::nullopt);
+  ASSERT_TRUE(h.node(b).send(h.now, h.id(a), wire::MessageType::response, wire::Priority::high,
+                             as_bytes("pong"), SendOptions{.reply_to = asked[0].id}));
+  h.drain(b);
+  h.run_for(milliseconds(50));
+  auto answer = h.events_of<MessageReceived>(a);
+  ASSERT_EQ(answer.size(), 1u);
+  EXPECT_EQ(answer[0].reply_to, *q);
+  EXPECT_EQ(answer[0].type, wire::MessageType::response);
+}
+
+TEST(Node, AMessageRestoredAfterASenderRestartIsNotDeliveredTwice) {
+  Harness h;
+  auto a = h.add(1), b = h.add(2);
+  h.dial(a, b);
+  h.run_for(seconds(1));
+  auto id = h.send(a, b, "once");
+  ASSERT_TRUE(id.has_value());
+  h.run_for(seconds(1));
+  ASSERT_EQ(h.events_of<MessageReceived>(b).size(), 1u);
+  // The sender crashed before it saw the ack and restores the message from
+  // its durable outbox, under the same id; the receiver acks it but does not
+  // deliver it again.
+  ASSERT_TRUE(h.node(a).send(h.now, h.id(b), wire::MessageType::task, wire::Priority::low, as_bytes("once"),
+                             SendOptions{.id = *id}));
+  h.drain(a);
+  h.run_for(seconds(1));
+  EXPECT_EQ(h.events_of<MessageReceived>(b).size(), 1u);
+  EXPECT_EQ(h.events_of<MessageAcked>(a).size(), 2u);
+  EXPECT_EQ(h.node(b).messaging_stats().duplicates, 1u);
+}
+
+TEST(Node, AFullPriorityQueueRefusesWithQueueFull) {
+  Harness h;
+  NodeConfig cfg;
+  cfg.messaging.scheduler.max_messages = 2;
+  cfg.messaging.window = 1;
+  auto a = h.add(1, cfg), b = h.add(2);
+  EXPECT_TRUE(h.send(a, b, "1"));  // in the window
+  EXPECT_TRUE(h.send(a, b, "2"));  // queued
+  EXPECT_TRUE(h.send(a, b, "3"));  // queued
+  auto r = h.send(a, b, "4");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), SendError::queue_full);
+  EXPECT_TRUE(h.send(a, b, "critical", wire::Priority::critical));  // another priority's queue
+}
+
 TEST(Node, SendRefusesOversizedPayloadsAndItself) {
   Harness h;
-  auto a = h.add(1);
-  const Bytes big(wire::kMaxMessagePayload + 1, 0);
-  auto r = h.node(a).send(h.now, h.id(a), wire::MessageType::task, wire::Priority::low, big);
+  auto a = h.add(1), b = h.add(2);
+  const Bytes big(messaging::kMaxMessageSize + 1, 0);
+  auto r = h.node(a).send(h.now, h.id(b), wire::MessageType::task, wire::Priority::low, big);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error(), SendError::payload_too_large);
   r = h.node(a).send(h.now, h.id(a), wire::MessageType::task, wire::Priority::low, as_bytes("x"));

@@ -13,16 +13,37 @@ bool is_due(const OutgoingMessage& m, Instant now) { return !m.next_send || *m.n
 void Outbox::add(OutgoingMessage m) {
   HYPHAE_ASSERT(!full());
   const auto id = m.id;
+  in_flight_[m.to] += 1;
   auto [it, inserted] = messages_.emplace(id, std::move(m));
   HYPHAE_ASSERT(inserted);
+}
+
+void Outbox::erase(std::map<std::uint64_t, OutgoingMessage>::iterator it) {
+  auto n = in_flight_.find(it->second.to);
+  HYPHAE_ASSERT(n != in_flight_.end() && n->second > 0);
+  if (--n->second == 0) in_flight_.erase(n);
+  messages_.erase(it);
 }
 
 std::optional<OutgoingMessage> Outbox::remove(std::uint64_t id) {
   auto it = messages_.find(id);
   if (it == messages_.end()) return std::nullopt;
   OutgoingMessage m = std::move(it->second);
-  messages_.erase(it);
+  erase(it);
   return m;
+}
+
+void Outbox::remove_message(std::uint64_t message_id) {
+  for (auto it = messages_.begin(); it != messages_.end();) {
+    auto next = std::next(it);
+    if (it->second.message_id == message_id) erase(it);
+    it = next;
+  }
+}
+
+std::size_t Outbox::in_flight(const crypto::NodeId& to) const {
+  auto it = in_flight_.find(to);
+  return it == in_flight_.end() ? 0 : it->second;
 }
 
 std::vector<OutgoingMessage*> Outbox::due(const crypto::NodeId& to, Instant now) {
@@ -40,12 +61,12 @@ std::vector<OutgoingMessage*> Outbox::due(const crypto::NodeId& to, Instant now)
 std::vector<OutgoingMessage> Outbox::take_expired(Instant now) {
   std::vector<OutgoingMessage> out;
   for (auto it = messages_.begin(); it != messages_.end();) {
+    auto next = std::next(it);
     if (it->second.deadline <= now) {
       out.push_back(std::move(it->second));
-      it = messages_.erase(it);
-    } else {
-      ++it;
+      erase(it);
     }
+    it = next;
   }
   return out;
 }

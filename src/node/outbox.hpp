@@ -15,8 +15,10 @@
 
 namespace hyphae::node {
 
+// One segment (a chunk of an application message, see messaging/) in flight.
 struct OutgoingMessage {
-  std::uint64_t id = 0;
+  std::uint64_t id = 0;          // the segment's, acknowledged by the receiver
+  std::uint64_t message_id = 0;  // the application message it belongs to
   crypto::NodeId to;
   wire::MessageType type{};
   wire::Priority priority{};
@@ -35,6 +37,10 @@ class Outbox {
   std::size_t size() const { return messages_.size(); }
   void add(OutgoingMessage m);
   std::optional<OutgoingMessage> remove(std::uint64_t id);
+  // Removes every segment of application message `message_id`.
+  void remove_message(std::uint64_t message_id);
+  // Segments in flight to `to`.
+  std::size_t in_flight(const crypto::NodeId& to) const;
 
   // Messages to `to` that are due at `now`, most urgent priority first, then oldest.
   std::vector<OutgoingMessage*> due(const crypto::NodeId& to, Instant now);
@@ -48,7 +54,10 @@ class Outbox {
 
  private:
   std::size_t capacity_;
+  void erase(std::map<std::uint64_t, OutgoingMessage>::iterator it);
+
   std::map<std::uint64_t, OutgoingMessage> messages_;  // by id: ids grow, so this is send order
+  std::map<crypto::NodeId, std::size_t> in_flight_;
 };
 
 }  // namespace hyphae::node

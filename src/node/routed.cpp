@@ -133,11 +133,11 @@ void Node::on_routed_for_us(Instant now, const crypto::NodeId& src, ByteView sea
   counters_.routed_received += 1;
   for (std::size_t i = 0; i < *count; ++i) {
     if (const auto* m = std::get_if<wire::Message>(&tlvs[i])) {
+      if (!deliver(now, src, *m)) continue;
       // Acknowledge every copy, back the same way: the previous ack may have been lost.
       Bytes ack;
       wire::append_tlv(ack, wire::MessageAck{.id = m->id});
       send_routed(now, src, ack);
-      deliver(src, *m);
     } else if (const auto* a = std::get_if<wire::MessageAck>(&tlvs[i])) {
       on_message_ack(now, *a);
     }

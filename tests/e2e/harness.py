@@ -93,7 +93,7 @@ class Daemon:
         except OSError:
             return False
 
-    def request(self, method, path, body=None, raw=None, token=None):
+    def request(self, method, path, body=None, raw=None, token=None, timeout=5):
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
         headers = {"Content-Type": "application/json"}
         token = self.token if token is None else token
@@ -101,7 +101,7 @@ class Daemon:
             headers["Authorization"] = f"Bearer {token}"
         req = urllib.request.Request(f"http://{self.api}{path}", data=data, method=method, headers=headers)
         try:
-            with urllib.request.urlopen(req, timeout=5) as r:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
                 return r.status, json.loads(r.read() or b"null")
         except urllib.error.HTTPError as e:
             return e.code, json.loads(e.read() or b"null")
