@@ -23,6 +23,10 @@ struct Counters {
   std::uint64_t messages_failed = 0;
   std::uint64_t routed_forwarded = 0;  // routed frames passed on to the next hop
   std::uint64_t routed_received = 0;   // routed frames for us that opened
+  std::uint64_t floods_sent = 0;       // broadcasts this node originated
+  std::uint64_t floods_received = 0;   // others' broadcasts delivered here (once each)
+  std::uint64_t floods_forwarded = 0;  // datagrams passing others' broadcasts on
+  std::uint64_t floods_duplicate = 0;  // copies of a broadcast already seen
 
   void drop(wire::Drop reason) { rx_dropped[static_cast<std::size_t>(reason)] += 1; }
   std::uint64_t dropped_total() const {

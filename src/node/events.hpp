@@ -38,6 +38,7 @@ struct MessageReceived {
   wire::Priority priority;
   Bytes payload;
   std::optional<std::uint64_t> reply_to;  // the QUERY a RESPONSE answers
+  bool broadcast = false;                 // flooded to every node (ids are the origin's)
 };
 
 struct MessageAcked {

@@ -51,7 +51,8 @@ Node::Node(const NodeConfig& config, const crypto::Identity& identity, crypto::K
       messenger_(config_.messaging),
       outbox_(config_.outbox_max),
       next_message_id_(rng_.next_u64() >> 1),
-      next_segment_id_(rng_.next_u64() >> 1) {
+      next_segment_id_(rng_.next_u64() >> 1),
+      floods_(config_.flood) {
   if (config_.membership) {
     if (verifier == nullptr) {
       own_verifier_ = std::make_unique<membership::DirectVerifier>();
@@ -260,6 +261,8 @@ void Node::on_tlv(Instant now, Link& link, const wire::Tlv& tlv) {
           on_routed(now, t);
         } else if constexpr (std::is_same_v<T, wire::RoutedKey>) {
           on_routed_key(now, t);
+        } else if constexpr (std::is_same_v<T, wire::Flood>) {
+          if (auto from = link.session.remote_id()) on_flood(now, *from, t);
         } else if constexpr (std::is_same_v<T, wire::Routing>) {
           auto from = link.session.remote_id();
           if (router_ && from && routed_neighbours_.contains(*from)) {
@@ -526,6 +529,7 @@ void Node::on_tick(Instant now) {
   tick_dials(now);
   tick_routing(now);
   tick_outbox(now);
+  floods_.expire(now);
   if (membership_) {
     if (auto d = membership_->poll_deadline(); d && *d <= now) membership_->on_tick(now);
     tick_neighbours(now);

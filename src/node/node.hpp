@@ -35,6 +35,7 @@
 #include "node/counters.hpp"
 #include "node/events.hpp"
 #include "node/outbox.hpp"
+#include "routing/flood.hpp"
 #include "routing/link_cost.hpp"
 #include "routing/routing.hpp"
 #include "wire/message_kind.hpp"
@@ -68,6 +69,9 @@ struct NodeConfig {
   // (on top of the static `dial` peers); 0 turns it off.
   std::size_t target_degree = 8;
   discovery::CircuitBreakerConfig neighbour_breaker;
+  // Broadcasts (flood.cpp) start with this TTL: the most hops they travel.
+  std::uint8_t flood_ttl = 16;
+  routing::FloodConfig flood;
   // Multi-hop routing (Babel over the sessions, routing/); nullopt turns it off.
   std::optional<routing::RouterConfig> routing;
   // With routing on, sessions ping this often, and a neighbour not heard from
@@ -121,6 +125,12 @@ class Node {
   Result<std::uint64_t, SendError> send(Instant now, const crypto::NodeId& to, wire::MessageType type,
                                         wire::Priority priority, ByteView payload,
                                         const SendOptions& options = {});
+  // Floods a message to every node of the mesh (each delivers it once, as a
+  // MessageReceived with broadcast set). Best effort: no acks, but every
+  // node passes it to all its neighbours, so it takes every path there is.
+  // At most wire::kMaxFloodPayload bytes.
+  Result<std::uint64_t, SendError> broadcast(Instant now, wire::MessageType type, wire::Priority priority,
+                                             ByteView payload);
   // The driver delivered message `id` from `from` before a restart (it is in
   // its durable inbox): a copy arriving again is acknowledged, not delivered.
   void remember_delivered(const crypto::NodeId& from, std::uint64_t id) {
@@ -205,6 +215,9 @@ class Node {
   RoutedSend send_routed(Instant now, const crypto::NodeId& dst, ByteView inner);
   void on_routed(Instant now, const wire::Routed& r);
   void on_routed_key(Instant now, const wire::RoutedKey& k);
+  // Broadcasts (flood.cpp).
+  void on_flood(Instant now, const crypto::NodeId& from, const wire::Flood& f);
+  void send_flood(Instant now, const wire::Flood& f, const std::optional<crypto::NodeId>& except);
   // Passes a Routed or RoutedKey TLV for `dst` one hop on; false if it was dropped.
   bool forward(Instant now, const crypto::NodeId& dst, const wire::Tlv& tlv);
   void send_key(Instant now, const crypto::NodeId& dst, bool want_reply);
@@ -271,6 +284,7 @@ class Node {
   std::unique_ptr<membership::Membership> membership_;
   std::map<crypto::NodeId, Neighbour> neighbours_;  // members dialled to reach target_degree
   std::unique_ptr<routing::Router> router_;
+  routing::FloodCache floods_;
   std::map<crypto::NodeId, routing::CostSmoother> routed_neighbours_;  // in the router now
   Instant next_neighbour_check_;
 

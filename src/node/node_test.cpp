@@ -373,6 +373,43 @@ TEST(Node, AFullPriorityQueueRefusesWithQueueFull) {
   EXPECT_TRUE(h.send(a, b, "critical", wire::Priority::critical));  // another priority's queue
 }
 
+TEST(Node, ABroadcastReachesEveryNodeOnceOverEveryPath) {
+  Harness h;
+  // a - b - c - d, plus a - c: c hears the broadcast twice, delivers it once.
+  auto a = h.add(1), b = h.add(2), c = h.add(3), d = h.add(4);
+  h.dial(a, b);
+  h.dial(b, c);
+  h.dial(c, d);
+  h.dial(a, c);
+  h.run_for(seconds(1));
+  auto id =
+      h.node(a).broadcast(h.now, wire::MessageType::notification, wire::Priority::high, as_bytes("all"));
+  ASSERT_TRUE(id.has_value());
+  h.drain(a);
+  h.run_for(seconds(1));
+  for (auto n : {b, c, d}) {
+    auto got = h.events_of<MessageReceived>(n);
+    ASSERT_EQ(got.size(), 1u) << n;
+    EXPECT_TRUE(got[0].broadcast);
+    EXPECT_EQ(got[0].from, h.id(a));
+    EXPECT_EQ(got[0].id, *id);
+    EXPECT_EQ(as_chars(got[0].payload), "all");
+  }
+  EXPECT_TRUE(h.events_of<MessageReceived>(a).empty());  // its echo is a duplicate
+  const auto dups = h.node(a).counters().floods_duplicate + h.node(b).counters().floods_duplicate +
+                    h.node(c).counters().floods_duplicate + h.node(d).counters().floods_duplicate;
+  EXPECT_GE(dups, 1u);
+  // Datagrams: each node passes it to its other neighbours once, so the
+  // 4 edges carry at most 2 copies each.
+  std::uint64_t forwarded = 0;
+  for (auto n : {a, b, c, d}) forwarded += h.node(n).counters().floods_forwarded;
+  EXPECT_LE(forwarded + 2, 2u * 4u);
+  const Bytes big(wire::kMaxFloodPayload + 1, 0);
+  auto r = h.node(a).broadcast(h.now, wire::MessageType::notification, wire::Priority::low, big);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), SendError::payload_too_large);
+}
+
 TEST(Node, SendRefusesOversizedPayloadsAndItself) {
   Harness h;
   auto a = h.add(1), b = h.add(2);

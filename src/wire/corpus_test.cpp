@@ -55,6 +55,11 @@ std::vector<std::pair<std::string, Bytes>> tlv_seeds() {
   key.src.fill(0x50);
   key.key.fill(0x4b);
   one("routed_key", key);
+  Flood flood{
+      .id = 3, .ttl = 8, .type = MessageType::notification, .priority = Priority::low, .payload = payload};
+  flood.origin_key.fill(0x0e);
+  flood.signature.fill(0x51);
+  one("flood", flood);
   Bytes mixed;
   append_tlv(mixed, Ping{2});
   append_tlv(mixed, Message{8, MessageType::task, Priority::critical, payload});

@@ -57,7 +57,7 @@ TEST(Drop, EveryWireReasonIsReachable) {
                   "aa"));
   produced.insert(decode_packet(Bytes(kMaxDatagram + 1, 0)).error());
   produced.insert(frame_drop("8000"));
-  produced.insert(frame_drop("0a00"));
+  produced.insert(frame_drop("0b00"));
   Bytes many;
   for (int i = 0; i <= 64; ++i) append_pad(many, 0);
   TlvArray out;

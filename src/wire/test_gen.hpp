@@ -36,7 +36,7 @@ inline rc::Gen<Priority> priority() {
 
 // Draws one TLV; Message payloads are stored in `store` (a deque: stable addresses).
 inline Tlv draw_tlv(std::deque<Bytes>& store) {
-  switch (*uniform(0, 9)) {
+  switch (*uniform(0, 10)) {
     case 0:
       return Ping{*rc::gen::arbitrary<std::uint64_t>()};
     case 1:
@@ -63,6 +63,17 @@ inline Tlv draw_tlv(std::deque<Bytes>& store) {
       for (auto& b : k.src) b = *rc::gen::arbitrary<std::uint8_t>();
       for (auto& b : k.key) b = *rc::gen::arbitrary<std::uint8_t>();
       return k;
+    }
+    case 9: {
+      store.push_back(*bytes_between(0, 80));
+      Flood f{.id = *rc::gen::arbitrary<std::uint64_t>(),
+              .ttl = *rc::gen::arbitrary<std::uint8_t>(),
+              .type = *message_type(),
+              .priority = *priority(),
+              .payload = store.back()};
+      for (auto& b : f.origin_key) b = *rc::gen::arbitrary<std::uint8_t>();
+      for (auto& b : f.signature) b = *rc::gen::arbitrary<std::uint8_t>();
+      return f;
     }
     default: {
       store.push_back(*bytes_between(0, 80));

@@ -83,6 +83,27 @@ Result<Tlv, Drop> decode_routed_key(ByteView value) {
   return k;
 }
 
+Result<Tlv, Drop> decode_flood(ByteView value) {
+  if (value.size() < kFloodFixedSize) return fail(Drop::bad_value);
+  Reader r{value};
+  Flood f;
+  ByteView key, sig;
+  std::uint8_t type = 0, priority = 0;
+  const bool ok =
+      r.take(32, key) && r.u64(f.id) && r.u8(f.ttl) && r.u8(type) && r.u8(priority) && r.take(64, sig);
+  HYPHAE_ASSERT(ok);  // length checked above
+  auto t = message_type_from_byte(type);
+  auto p = priority_from_byte(priority);
+  if (!t || !p) return fail(Drop::bad_value);
+  f.type = *t;
+  f.priority = *p;
+  std::copy(key.begin(), key.end(), f.origin_key.begin());
+  std::copy(sig.begin(), sig.end(), f.signature.begin());
+  f.payload = r.rest();
+  if (f.payload.size() > kMaxFloodPayload) return fail(Drop::oversized);
+  return f;
+}
+
 template <class T>
 Result<Tlv, Drop> decode_id(ByteView value) {
   auto v = exact_u64(value);
@@ -111,6 +132,8 @@ Result<Tlv, Drop> decode_value(std::uint64_t type, ByteView value) {
       return decode_routed(value);
     case static_cast<std::uint8_t>(TlvType::routed_key):
       return decode_routed_key(value);
+    case static_cast<std::uint8_t>(TlvType::flood):
+      return decode_flood(value);
     default:
       return fail(Drop::unknown_critical_tlv);
   }
@@ -136,6 +159,7 @@ Encoded shape(const Tlv& tlv) {
       return {TlvType::routed, kRoutedHeaderSize + r.sealed.size()};
     }
     Encoded operator()(const RoutedKey&) const { return {TlvType::routed_key, kRoutedKeySize}; }
+    Encoded operator()(const Flood& f) const { return {TlvType::flood, kFloodFixedSize + f.payload.size()}; }
   };
   return std::visit(V{}, tlv);
 }
@@ -148,6 +172,11 @@ bool operator==(const Message& a, const Message& b) {
 }
 
 bool operator==(const Routing& a, const Routing& b) { return std::ranges::equal(a.body, b.body); }
+
+bool operator==(const Flood& a, const Flood& b) {
+  return a.origin_key == b.origin_key && a.id == b.id && a.ttl == b.ttl && a.type == b.type &&
+         a.priority == b.priority && a.signature == b.signature && std::ranges::equal(a.payload, b.payload);
+}
 
 bool operator==(const Routed& a, const Routed& b) {
   return a.dst == b.dst && a.src == b.src && a.hop_limit == b.hop_limit &&
@@ -213,6 +242,16 @@ void encode(Writer& w, const Tlv& tlv) {
       w.u8(k.hop_limit);
       w.bytes(k.key);
       w.u8(k.want_reply ? 1 : 0);
+    }
+    void operator()(const Flood& f) const {
+      HYPHAE_ASSERT(f.payload.size() <= kMaxFloodPayload);
+      w.bytes(f.origin_key);
+      w.u64(f.id);
+      w.u8(f.ttl);
+      w.u8(static_cast<std::uint8_t>(f.type));
+      w.u8(static_cast<std::uint8_t>(f.priority));
+      w.bytes(f.signature);
+      w.bytes(f.payload);
     }
   };
   std::visit(V{w}, tlv);

@@ -37,6 +37,7 @@ enum class TlvType : std::uint8_t {
   routing = 7,     // routing control (Babel TLVs, routing/), for the neighbour itself
   routed = 8,      // a frame for another node, forwarded hop by hop
   routed_key = 9,  // a node's static key for another node, forwarded hop by hop
+  flood = 10,      // a broadcast, signed by its origin, passed to every neighbour
 };
 
 struct Ping {
@@ -108,7 +109,25 @@ struct RoutedKey {
 };
 inline constexpr std::size_t kRoutedKeySize = 2 * kNodeIdLen + 1 + 32 + 1;
 
-using Tlv = std::variant<Ping, Pong, Message, MessageAck, Hello, Close, Routing, Routed, RoutedKey>;
+// A broadcast (messaging's broadcast()): every node delivers it once and
+// passes it to its other neighbours while ttl lasts. The origin signs it
+// with its Ed25519 key, which is carried along: a NodeId is the hash of that
+// key (crypto::node_id_of_signing_key), so no neighbour can forge an origin.
+// The TTL is not signed (it changes at every hop).
+struct Flood {
+  std::array<std::uint8_t, 32> origin_key{};  // Ed25519 public key of the origin
+  std::uint64_t id = 0;                       // unique per origin
+  std::uint8_t ttl = 0;
+  MessageType type = MessageType::notification;
+  Priority priority = Priority::medium;
+  std::array<std::uint8_t, 64> signature{};
+  ByteView payload;  // <= kMaxFloodPayload; points into the decoded frame
+};
+bool operator==(const Flood& a, const Flood& b);
+inline constexpr std::size_t kFloodFixedSize = 32 + 8 + 1 + 1 + 1 + 64;
+inline constexpr std::size_t kMaxFloodPayload = 1024;
+
+using Tlv = std::variant<Ping, Pong, Message, MessageAck, Hello, Close, Routing, Routed, RoutedKey, Flood>;
 using TlvArray = std::array<Tlv, kMaxTlvsPerFrame>;
 
 // Decodes the whole frame into `out` and returns how many TLVs it holds (Pad

@@ -82,7 +82,7 @@ TEST(Tlv, PadAndUnknownOptionalAreSkipped) {
 TEST(Tlv, UnknownCriticalDropsTheWholeFrame) {
   Bytes frame;
   append_tlv(frame, Ping{5});
-  frame.insert(frame.end(), {0x0a, 0x00});  // type 10: critical, unknown to v1
+  frame.insert(frame.end(), {0x0b, 0x00});  // type 11: critical, unknown to v1
   EXPECT_EQ(drop_of(frame), Drop::unknown_critical_tlv);
   EXPECT_EQ(drop_of(hex("3f00")), Drop::unknown_critical_tlv);  // 63: last critical type
 }
