@@ -124,8 +124,41 @@ int run(int argc, char** argv) {
       ->capture_default_str();
   send->add_option("--priority", send_opts.priority, "CRITICAL, HIGH, MEDIUM or LOW")->capture_default_str();
   send->add_option("text", send_opts.text, "Message payload")->required();
+  send->add_option("--ttl", send_opts.ttl,
+                   "Give up (report it failed) if not delivered within this long (e.g. 30s)");
+  send->add_option("--reply-to", send_opts.reply_to,
+                   "Answer this QUERY (its 16-hex-digit id); use --type RESPONSE");
   bool send_json = false;
   send->add_flag("--json", send_json, "Print the API's JSON reply");
+
+  // query
+  cli::QueryOptions query_opts;
+  auto* query = app.add_subcommand(
+      "query", "Send a QUERY and wait for its RESPONSE (exit 0 with the answer, 1 on timeout)");
+  add_api(query);
+  query->add_option("to", query_opts.to, "Destination node id (40 hex characters)")->required();
+  query->add_option("text", query_opts.text, "Query payload")->required();
+  query->add_option("--timeout", query_opts.timeout, "How long to wait for the RESPONSE (e.g. 5s, 500ms)")
+      ->capture_default_str();
+  query->add_option("--priority", query_opts.priority, "CRITICAL, HIGH, MEDIUM or LOW")
+      ->capture_default_str();
+  bool query_json = false;
+  query->add_flag("--json", query_json,
+                  "Print JSON: {id, response: {id, from, type, priority, payload, reply_to}}");
+
+  // broadcast
+  cli::SendOptions broadcast_opts;
+  auto* broadcast =
+      app.add_subcommand("broadcast", "Flood a message to every node of the mesh (at most 1024 bytes)");
+  add_api(broadcast);
+  broadcast->add_option("text", broadcast_opts.text, "Message payload")->required();
+  broadcast
+      ->add_option("--type", broadcast_opts.type, "TASK, QUERY, RESPONSE, NOTIFICATION or PARAMETER_UPDATE")
+      ->capture_default_str();
+  broadcast->add_option("--priority", broadcast_opts.priority, "CRITICAL, HIGH, MEDIUM or LOW")
+      ->capture_default_str();
+  bool broadcast_json = false;
+  broadcast->add_flag("--json", broadcast_json, "Print the API's JSON reply");
 
   // inbox
   bool inbox_json = false;
@@ -134,6 +167,8 @@ int run(int argc, char** argv) {
   add_api(inbox);
   inbox->add_flag("--json", inbox_json, "Print JSON: [{id, from, type, priority, payload, received_at}]");
   inbox->add_option("--after", inbox_after, "Only messages after this seq number");
+  bool inbox_follow = false;
+  inbox->add_flag("--follow,-f", inbox_follow, "Keep printing new messages as they arrive (Ctrl-C stops)");
 
   // status / stats
   bool status_json = false, stats_json = false;
@@ -145,7 +180,9 @@ int run(int argc, char** argv) {
       "Print JSON: {node_id, version, uptime_s, started_at, listen, advertise, api, discovery,\n"
       "health: {status, reasons}, peers: {connected, connecting}, members: {alive, suspect, dead,\n"
       "left}, alerts: {unresolved, by_severity}, event_subscribers}");
-  auto* stats = app.add_subcommand("stats", "Show packet, drop and message counters");
+  auto* stats = app.add_subcommand(
+      "stats",
+      "Show packet, drop and message counters, and messaging statistics (success rate, latency by priority)");
   add_api(stats);
   stats->add_flag("--json", stats_json, "Print JSON");
 
@@ -258,7 +295,9 @@ int run(int argc, char** argv) {
   if (nodes->parsed()) return cli::nodes(api, nodes_json);
   if (join->parsed()) return cli::join(api, join_address, join_json);
   if (send->parsed()) return cli::send(api, send_opts, send_json);
-  if (inbox->parsed()) return cli::inbox(api, inbox_after, inbox_json);
+  if (inbox->parsed()) return cli::inbox(api, inbox_after, inbox_json, inbox_follow);
+  if (query->parsed()) return cli::query(api, query_opts, query_json);
+  if (broadcast->parsed()) return cli::broadcast(api, broadcast_opts, broadcast_json);
   if (status->parsed()) return cli::status(api, status_json);
   if (health->parsed()) return cli::health(api, health_opts);
   if (stats->parsed()) return cli::show(api, "stats", stats_json);

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "cli/api_client.hpp"
 #include "daemon/config.hpp"
@@ -152,6 +153,8 @@ int join(const ApiOptions& api, const std::string& address, bool as_json) {
 
 int send(const ApiOptions& api, const SendOptions& opts, bool as_json) {
   json body{{"to", opts.to}, {"type", opts.type}, {"priority", opts.priority}, {"payload", opts.text}};
+  if (!opts.ttl.empty()) body["ttl"] = opts.ttl;
+  if (!opts.reply_to.empty()) body["reply_to"] = opts.reply_to;
   auto r = call(api, "POST", "/api/mesh/messages", body.dump());
   if (!r) return 1;
   if (as_json) {
@@ -162,17 +165,59 @@ int send(const ApiOptions& api, const SendOptions& opts, bool as_json) {
   return 0;
 }
 
-int inbox(const ApiOptions& api, std::uint64_t after, bool as_json) {
-  auto r = call(api, "GET", fmt::format("/api/mesh/messages?after={}", after));
+int inbox(const ApiOptions& api, std::uint64_t after, bool as_json, bool follow) {
+  bool printed_any = false;
+  for (;;) {
+    auto r = call(api, "GET", fmt::format("/api/mesh/messages?after={}", after));
+    if (!r) return 1;
+    if (as_json && !follow) {
+      fmt::print("{}\n", r->dump(2));
+      return 0;
+    }
+    for (const auto& m : *r) {
+      if (as_json) {
+        fmt::print("{}\n", m.dump());  // one JSON object per line
+      } else {
+        const std::string reply = m.contains("reply_to") && m["reply_to"].is_string()
+                                      ? fmt::format(" re {}", text_of(m["reply_to"]))
+                                      : std::string();
+        fmt::print("#{} {} from {} [{} {}{}{}]: {}\n", text_of(m["seq"]), text_of(m["received_at"]),
+                   text_of(m["from"]), text_of(m["type"]), text_of(m["priority"]),
+                   m.value("broadcast", false) ? " broadcast" : "", reply, text_of(m["payload"]));
+      }
+      after = std::max(after, m.value("seq", after));
+      printed_any = true;
+    }
+    if (!follow) {
+      if (!printed_any && !as_json) fmt::print("inbox is empty\n");
+      return 0;
+    }
+    std::fflush(stdout);
+    if (r->empty()) std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+}
+
+int query(const ApiOptions& api, const QueryOptions& opts, bool as_json) {
+  json body{{"to", opts.to},        {"type", "QUERY"}, {"priority", opts.priority},
+            {"payload", opts.text}, {"wait", true},    {"timeout", opts.timeout}};
+  auto r = call(api, "POST", "/api/mesh/messages", body.dump());
   if (!r) return 1;
   if (as_json) {
     fmt::print("{}\n", r->dump(2));
-    return 0;
+  } else {
+    fmt::print("{}\n", text_of((*r)["response"]["payload"]));
   }
-  if (r->empty()) fmt::print("inbox is empty\n");
-  for (const auto& m : *r) {
-    fmt::print("#{} {} from {} [{} {}]: {}\n", text_of(m["seq"]), text_of(m["received_at"]),
-               text_of(m["from"]), text_of(m["type"]), text_of(m["priority"]), text_of(m["payload"]));
+  return 0;
+}
+
+int broadcast(const ApiOptions& api, const SendOptions& opts, bool as_json) {
+  json body{{"type", opts.type}, {"priority", opts.priority}, {"payload", opts.text}};
+  auto r = call(api, "POST", "/api/mesh/broadcast", body.dump());
+  if (!r) return 1;
+  if (as_json) {
+    fmt::print("{}\n", r->dump());
+  } else {
+    fmt::print("{}\n", text_of((*r)["id"]));
   }
   return 0;
 }

@@ -18,6 +18,15 @@ struct SendOptions {
   std::string type = "NOTIFICATION";
   std::string priority = "MEDIUM";
   std::string text;
+  std::string ttl;       // empty: the daemon's default (30s)
+  std::string reply_to;  // a RESPONSE names the QUERY it answers
+};
+
+struct QueryOptions {
+  std::string to;
+  std::string text;
+  std::string priority = "HIGH";
+  std::string timeout = "5s";
 };
 
 int peers(const ApiOptions& api, bool as_json);
@@ -27,7 +36,13 @@ int nodes(const ApiOptions& api, bool as_json);
 // Joins the mesh through a node's mesh address (POST nodes/register).
 int join(const ApiOptions& api, const std::string& address, bool as_json);
 int send(const ApiOptions& api, const SendOptions& opts, bool as_json);
-int inbox(const ApiOptions& api, std::uint64_t after, bool as_json);
+// Lists the inbox; with `follow`, keeps printing new messages until interrupted.
+int inbox(const ApiOptions& api, std::uint64_t after, bool as_json, bool follow);
+// Sends a QUERY and waits for its RESPONSE: prints the response's payload
+// (exit 0), or says it timed out or was undeliverable (exit 1).
+int query(const ApiOptions& api, const QueryOptions& opts, bool as_json);
+// Floods a message to every node of the mesh (POST broadcast).
+int broadcast(const ApiOptions& api, const SendOptions& opts, bool as_json);
 // Lists alerts (GET alerts[?state=S]) as a table or JSON.
 int alerts(const ApiOptions& api, const std::string& state, bool as_json);
 // POST alerts/{id}/ack or alerts/{id}/resolve; `action` is "ack" or "resolve".

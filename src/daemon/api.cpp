@@ -15,6 +15,7 @@
 #include "daemon/event_hub.hpp"
 #include "daemon/health.hpp"
 #include "daemon/lan_discovery_runner.hpp"
+#include "daemon/message_service.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/store.hpp"
 #include "discovery/bootstrap_rank.hpp"
@@ -258,57 +259,6 @@ HttpResponse get_recent_events(ApiContext& ctx, const HttpRequest& req) {
     }
   }
   return json_reply(req, {{"events", ctx.events.recent(after)}, {"last_seq", ctx.events.last_seq()}});
-}
-
-HttpResponse post_message(ApiContext& ctx, const HttpRequest& req) {
-  auto body = json::parse(req.body(), nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded())
-    return json_error(400, "bad_json", "request body is not valid JSON", req.version());
-  if (!body.is_object())
-    return json_error(400, "bad_request", "request body must be a JSON object", req.version());
-  if (!body.contains("to") || !body["to"].is_string()) {
-    return json_error(400, "bad_field", "'to' must be a node id (40 hex characters)", req.version());
-  }
-  auto to = crypto::NodeId::parse(body["to"].get<std::string>());
-  if (!to) return json_error(400, "bad_field", "'to' must be a node id (40 hex characters)", req.version());
-  const std::string type_text = body.value("type", "NOTIFICATION");
-  auto type = wire::parse_message_type(type_text);
-  if (!body.value("type", json("NOTIFICATION")).is_string() || !type) {
-    return json_error(400, "bad_field",
-                      "'type' must be one of TASK, QUERY, RESPONSE, NOTIFICATION, PARAMETER_UPDATE",
-                      req.version());
-  }
-  if (!body.value("priority", json("MEDIUM")).is_string()) {
-    return json_error(400, "bad_field", "'priority' must be one of CRITICAL, HIGH, MEDIUM, LOW",
-                      req.version());
-  }
-  auto priority = wire::parse_priority(body.value("priority", "MEDIUM"));
-  if (!priority) {
-    return json_error(400, "bad_field", "'priority' must be one of CRITICAL, HIGH, MEDIUM, LOW",
-                      req.version());
-  }
-  if (!body.contains("payload") || !body["payload"].is_string()) {
-    return json_error(400, "bad_field", "'payload' must be a string", req.version());
-  }
-  const std::string payload = body["payload"].get<std::string>();
-  auto sent = ctx.runner.with_node(
-      [&](node::Node& n, Instant now) { return n.send(now, *to, *type, *priority, as_bytes(payload)); });
-  if (!sent) {
-    switch (sent.error()) {
-      case node::SendError::payload_too_large:
-        return json_error(
-            413, "payload_too_large",
-            fmt::format("payload is {} bytes; the limit is {}", payload.size(), messaging::kMaxMessageSize),
-            req.version());
-      case node::SendError::queue_full:
-        return json_error(503, "queue_full",
-                          fmt::format("the {} queue is full; retry later", wire::name(*priority)),
-                          req.version());
-      case node::SendError::to_self:
-        return json_error(400, "to_self", "cannot send a message to this node itself", req.version());
-    }
-  }
-  return json_reply(req, {{"id", fmt::format("{:016x}", *sent)}}, http::status::accepted);
 }
 
 HttpResponse get_messages(ApiContext& ctx, const HttpRequest& req) {
@@ -620,6 +570,11 @@ HttpResponse json_error(unsigned status, std::string_view code, std::string_view
   return reply(version, static_cast<http::status>(status), body.dump() + "\n");
 }
 
+HttpResponse json_response(unsigned status, const nlohmann::json& body, unsigned version) {
+  return reply(version, static_cast<http::status>(status),
+               body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n");
+}
+
 UpgradeResult handle_upgrade(ApiContext& ctx, const HttpRequest& req) {
   if (path_of(req.target()) != "/api/mesh/events") {
     return json_error(404, "not_found", "WebSocket is served at /api/mesh/events only", req.version());
@@ -638,7 +593,7 @@ UpgradeResult handle_upgrade(ApiContext& ctx, const HttpRequest& req) {
   return sub;
 }
 
-HttpResponse handle_api(ApiContext& ctx, const HttpRequest& req) {
+ApiResult handle_api(ApiContext& ctx, const HttpRequest& req) {
   const std::string_view path = path_of(req.target());
   const auto method = req.method();
   if (path == "/healthz") return get_healthz(ctx, req);
@@ -663,13 +618,25 @@ HttpResponse handle_api(ApiContext& ctx, const HttpRequest& req) {
     return json_reply(req, ctx.runner.with_node([](node::Node& n, Instant) { return routes_json(n); }));
   }
   if (route == "messages") {
-    if (method == http::verb::post) return post_message(ctx, req);
+    if (method == http::verb::post) {
+      if (ctx.messages == nullptr)
+        return json_error(503, "unavailable", "messaging is not running", req.version());
+      return ctx.messages->post_message(req);
+    }
     if (auto r = only(http::verb::get)) return *r;
     return get_messages(ctx, req);
   }
+  if (route == "broadcast") {
+    if (auto r = only(http::verb::post)) return *r;
+    if (ctx.messages == nullptr)
+      return json_error(503, "unavailable", "messaging is not running", req.version());
+    return ctx.messages->post_broadcast(req);
+  }
   if (route == "stats") {
     if (auto r = only(http::verb::get)) return *r;
-    return json_reply(req, stats_json(ctx));
+    json stats = stats_json(ctx);
+    stats["messaging"] = ctx.messages != nullptr ? ctx.messages->stats_json() : json();
+    return json_reply(req, stats);
   }
   if (route == "nodes/discover") {
     if (auto r = only(http::verb::get)) return *r;

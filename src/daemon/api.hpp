@@ -7,11 +7,13 @@
 #include <boost/beast/http/string_body.hpp>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <variant>
 
 #include "daemon/event_log.hpp"
 #include "daemon/inbox.hpp"
+#include "daemon/pending_reply.hpp"
 #include "runtime/node_runner.hpp"
 
 namespace hyphae::daemon {
@@ -22,6 +24,7 @@ class Store;
 class EventHub;
 class EventSubscription;
 class HealthMonitor;
+class MessageService;
 
 using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
 using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
@@ -42,9 +45,10 @@ struct ApiContext {
   const HealthMonitor* health = nullptr;    // GET /healthz reasons; null: always healthy
   std::string log_file;                     // where `hyphae logs` reads
   std::string api;                          // where this API listens
+  MessageService* messages = nullptr;       // POST messages, POST broadcast, stats' "messaging"
 };
 
-HttpResponse handle_api(ApiContext& ctx, const HttpRequest& request);
+ApiResult handle_api(ApiContext& ctx, const HttpRequest& request);
 
 // A WebSocket upgrade request: the events to stream, or the HTTP refusal
 // (401 without the token, 404 elsewhere than /api/mesh/events, 503 when the
@@ -59,5 +63,6 @@ inline constexpr std::size_t kMaxRequestBody = std::size_t{17} << 20;
 
 HttpResponse json_error(unsigned status, std::string_view code, std::string_view message,
                         unsigned version = 11);
+HttpResponse json_response(unsigned status, const nlohmann::json& body, unsigned version = 11);
 
 }  // namespace hyphae::daemon

@@ -24,6 +24,8 @@
 #include "daemon/inbox.hpp"
 #include "daemon/lan_discovery_runner.hpp"
 #include "daemon/membership_store.hpp"
+#include "daemon/message_journal.hpp"
+#include "daemon/message_service.hpp"
 #include "daemon/pid_file.hpp"
 #include "daemon/process_stats.hpp"
 #include "daemon/store.hpp"
@@ -78,7 +80,9 @@ void handle_event(Inbox& inbox, const Emit& emit, EventHub& hub, const node::Nod
                            .type = std::string(wire::name(e.type)),
                            .priority = std::string(wire::name(e.priority)),
                            .payload = std::string(as_chars(e.payload)),
-                           .received_at = utc_now_rfc3339()};
+                           .received_at = utc_now_rfc3339(),
+                           .reply_to = e.reply_to ? fmt::format("{:016x}", *e.reply_to) : std::string(),
+                           .broadcast = e.broadcast};
           auto r = inbox.append(entry);
           if (!r) spdlog::error("inbox write failed: {}", r.error());
           // Streamed, not logged: the inbox is the record (GET messages?after=inbox_seq).
@@ -87,7 +91,9 @@ void handle_event(Inbox& inbox, const Emit& emit, EventHub& hub, const node::Nod
                                     {"inbox_seq", r ? inbox.last_seq() : 0},
                                     {"type", entry.type},
                                     {"priority", entry.priority},
-                                    {"payload", entry.payload}},
+                                    {"payload", entry.payload},
+                                    {"reply_to", entry.reply_to.empty() ? json() : json(entry.reply_to)},
+                                    {"broadcast", entry.broadcast}},
                                    0));
           spdlog::debug("message received id={:016x} from={}", e.id, e.from.to_string());
         } else if constexpr (std::is_same_v<E, node::MessageAcked>) {
@@ -312,6 +318,12 @@ int run_daemon(const Config& config) {
     spdlog::error("cannot open inbox: {}", inbox.error());
     return 1;
   }
+  auto journal = MessageJournal::open(config.data_dir / "messages.db");
+  if (!journal) {
+    spdlog::error("cannot open the message journal: {}", journal.error());
+    return 1;
+  }
+  std::optional<MessageService> messages;  // once the runner exists
 
   // A restarted node must come back with a higher incarnation than any it
   // used: the stored one plus one, on disk before anyone hears of it.
@@ -389,8 +401,11 @@ int run_daemon(const Config& config) {
     spdlog::error("{}", r.error());
     return 1;
   }
-  runtime::NodeRunner runner(io, node, std::move(socket),
-                             [&](const node::NodeEvent& event) { handle_event(*inbox, emit, hub, event); });
+  runtime::NodeRunner runner(io, node, std::move(socket), [&](const node::NodeEvent& event) {
+    handle_event(*inbox, emit, hub, event);
+    if (messages) messages->on_event(event);
+  });
+  messages.emplace(io.get_executor(), runner, std::move(*journal), *inbox);
 
   std::optional<LanDiscoveryRunner> lan;
   if (config.discovery.enabled) {
@@ -446,12 +461,14 @@ int run_daemon(const Config& config) {
                      .log_file = std::filesystem::absolute(config.data_dir / "hyphae.log").string(),
                      .api = runtime::from_asio(asio::ip::udp::endpoint(acceptor.local_endpoint().address(),
                                                                        acceptor.local_endpoint().port()))
-                                .to_string()};
+                                .to_string(),
+                     .messages = &*messages};
   start_http_server(
       acceptor, [&](const HttpRequest& req) { return handle_api(api_ctx, req); },
       [&](const HttpRequest& req) { return handle_upgrade(api_ctx, req); });
 
   runner.start();
+  messages->restore();
   runner.with_node([&](node::Node& n, Instant now) {
     for (const auto& peer : config.peers) n.dial(now, peer);
     if (persistence) {

@@ -140,6 +140,19 @@ asio::awaitable<void> stream_events(beast::tcp_stream stream, HttpRequest req,
   co_await write_events(s);
 }
 
+// Parks the connection until the reply is complete (its owner bounds the wait).
+asio::awaitable<HttpResponse> wait_for(PendingReply& reply, const asio::any_io_executor& executor) {
+  asio::steady_timer wake(executor);
+  reply.on_complete([&wake] { wake.cancel(); });
+  while (!reply.done()) {
+    wake.expires_at(asio::steady_timer::time_point::max());
+    beast::error_code ec;
+    co_await wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));  // cancelled: answered
+  }
+  reply.on_complete({});
+  co_return reply.take();
+}
+
 asio::awaitable<void> serve(tcp::socket socket, Handler handler, UpgradeHandler upgrade) {
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
@@ -169,7 +182,13 @@ asio::awaitable<void> serve(tcp::socket socket, Handler handler, UpgradeHandler 
       keep_alive = false;
     } else {
       const HttpRequest& req = parser.get();
-      res = handler(req);
+      ApiResult result = handler(req);
+      if (auto* pending = std::get_if<std::shared_ptr<PendingReply>>(&result)) {
+        res = co_await wait_for(**pending, stream.get_executor());
+        stream.expires_after(std::chrono::seconds(30));  // the write gets its own time
+      } else {
+        res = std::move(std::get<HttpResponse>(result));
+      }
       keep_alive = req.keep_alive();
       res.keep_alive(keep_alive);
     }

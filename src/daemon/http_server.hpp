@@ -11,7 +11,9 @@
 
 namespace hyphae::daemon {
 
-using Handler = std::function<HttpResponse(const HttpRequest&)>;
+// An answer now, or a PendingReply the connection waits for (without
+// blocking the io_context) before it writes the answer.
+using Handler = std::function<ApiResult(const HttpRequest&)>;
 using UpgradeHandler = std::function<UpgradeResult(const HttpRequest&)>;
 
 // Starts accepting on `acceptor`; runs until the io_context stops. Without an

@@ -17,7 +17,9 @@ nlohmann::json to_json(const InboxEntry& e) {
           {"type", e.type},
           {"priority", e.priority},
           {"payload", e.payload},
-          {"received_at", e.received_at}};
+          {"received_at", e.received_at},
+          {"reply_to", e.reply_to.empty() ? nlohmann::json() : nlohmann::json(e.reply_to)},
+          {"broadcast", e.broadcast}};
 }
 
 Result<Inbox, std::string> Inbox::open(const std::filesystem::path& file) {
@@ -40,6 +42,8 @@ Result<Inbox, std::string> Inbox::open(const std::filesystem::path& file) {
       e.priority = j.value("priority", "");
       e.payload = j.value("payload", "");
       e.received_at = j.value("received_at", "");
+      if (j.contains("reply_to") && j["reply_to"].is_string()) e.reply_to = j["reply_to"].get<std::string>();
+      e.broadcast = j.value("broadcast", false);
       entries.push_back(std::move(e));
     }
   }

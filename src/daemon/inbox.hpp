@@ -22,6 +22,8 @@ struct InboxEntry {
   std::string priority;
   std::string payload;
   std::string received_at;  // RFC 3339 UTC
+  std::string reply_to;     // the QUERY this RESPONSE answers (16 hex characters), or empty
+  bool broadcast = false;   // flooded to every node
 };
 
 nlohmann::json to_json(const InboxEntry& e);
@@ -38,6 +40,7 @@ class Inbox {
   std::vector<InboxEntry> after(std::uint64_t seq, std::size_t limit) const;
   std::size_t size() const { return entries_.size(); }
   std::uint64_t last_seq() const { return entries_.empty() ? 0 : entries_.back().seq; }
+  const std::vector<InboxEntry>& entries() const { return entries_; }
 
  private:
   Inbox(std::filesystem::path file, int fd) : file_(std::move(file)), fd_(fd) {}

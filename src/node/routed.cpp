@@ -152,6 +152,12 @@ std::optional<crypto::NodeId> Node::next_hop_to(const crypto::NodeId& dst) const
   return routing::node_id_of(*hop);
 }
 
+bool Node::knows(const crypto::NodeId& id) const {
+  if (peers_.contains(id)) return true;
+  if (membership_ && membership_->state_of(id)) return true;
+  return next_hop_to(id).has_value();
+}
+
 std::vector<routing::RouteView> Node::routes() const {
   return router_ ? router_->routes() : std::vector<routing::RouteView>{};
 }

@@ -76,8 +76,16 @@ def test_api_rejects_bad_input():
         assert status == 400, body
         status, body = a.request("POST", "/api/mesh/messages", raw=b"x" * (18 << 20), timeout=60)
         assert status == 413, body
-        ok_status, body = a.request("POST", "/api/mesh/messages", {"to": peer_id, "payload": "queued"})
-        assert ok_status == 202 and len(body["id"]) == 16, body
+        status, body = a.request("POST", "/api/mesh/messages", {"to": peer_id, "payload": "for nobody"})
+        assert status == 404 and body["error"]["code"] == "unknown_node", body
+        for bad in ({"ttl": "soon"}, {"ttl": -1}, {"reply_to": "xyz"}, {"wait": "yes"}, {"wait": True},
+                    {"wait": True, "type": "QUERY", "timeout": "1h"}):
+            status, body = a.request("POST", "/api/mesh/messages", {"to": peer_id, "payload": "x", **bad})
+            assert status == 400 and body["error"]["code"] == "bad_field", (bad, status, body)
+        status, body = a.request("POST", "/api/mesh/broadcast", {"payload": "x" * 1025})
+        assert status == 413 and body["error"]["code"] == "payload_too_large", body
+        status, body = a.request("POST", "/api/mesh/broadcast", {"payload": "x", "type": "SHOUT"})
+        assert status == 400, body
         status = a.get("/api/mesh/status")
         assert status["node_id"] == a.node_id and status["listen"] == a.mesh, status
         r = run("send", "--api", a.api, "--to", "zz", "x")
