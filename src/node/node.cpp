@@ -21,6 +21,8 @@ Duration jittered(Duration d, Rng& rng) {
 constexpr Duration kRetransmitMax = seconds(8);
 // First retransmission of a routed message: no one RTT describes a multi-hop path.
 constexpr Duration kRoutedRto = seconds(1);
+// A message for a node we have no route or key for yet is tried again this often.
+constexpr Duration kRouteRetry = milliseconds(250);
 constexpr std::size_t kMaxSenders = 4096;  // dedup windows kept (one per sender)
 constexpr double kLossWeight = 0.1;        // of one keepalive outcome in a link's loss estimate
 
@@ -428,8 +430,18 @@ void Node::flush_outbox(Instant now, const crypto::NodeId& peer) {
   // A neighbour gets the message on its session; any other node through the
   // routing table, sealed to it. Without either it waits (until its deadline).
   Link* link = current_link(peer);
-  if (link == nullptr && !next_hop_to(peer)) return;
-  for (OutgoingMessage* m : outbox_.due(peer, now)) {
+  const auto due = outbox_.due(peer, now);
+  // With routing, a route or the destination's key may be a moment away
+  // (a RoutedKey answer lost to the network is asked for again only when we
+  // try again): look again shortly rather than wait for some other event.
+  auto wait_for_route = [&](std::size_t from) {
+    if (!router_) return;
+    for (std::size_t i = from; i < due.size(); ++i) due[i]->next_send = now + kRouteRetry;
+    arm(now + kRouteRetry);
+  };
+  if (link == nullptr && !next_hop_to(peer)) return wait_for_route(0);
+  for (std::size_t i = 0; i < due.size(); ++i) {
+    OutgoingMessage* m = due[i];
     Bytes frame;
     wire::append_tlv(
         frame, wire::Message{.id = m->id, .type = m->type, .priority = m->priority, .payload = m->payload});
@@ -441,10 +453,10 @@ void Node::flush_outbox(Instant now, const crypto::NodeId& peer) {
       fail_message(m->message_id, "too_large_to_route");
       return;  // the outbox lost this peer's segments of it; `due` is stale
     } else if (r == RoutedSend::no_route) {
-      return;
+      return wait_for_route(i);
     }
     if (m->attempts > 0) counters_.messages_retransmitted += 1;
-    for (std::uint32_t i = 0; i < m->attempts && wait < kRetransmitMax; ++i) wait = wait * 2;
+    for (std::uint32_t k = 0; k < m->attempts && wait < kRetransmitMax; ++k) wait = wait * 2;
     wait = std::min(wait, kRetransmitMax);
     m->attempts += 1;
     m->next_send = now + jittered(wait, rng_);

@@ -264,6 +264,11 @@ Result<SimSummary, std::string> run_scenario(const SimOptions& options, std::ost
   }
   if (ex.reconverge && !w.reconverged_at())
     failed.push_back("reconverge: links did not all come back after the last fault");
+  j["messages"]["unresolved"] = w.messages_unresolved();
+  if (ex.messages_resolved && w.messages_unresolved() > 0) {
+    failed.push_back(fmt::format("messages_resolved: {} messages neither acked nor failed at the end",
+                                 w.messages_unresolved()));
+  }
   if (scenario.topology.kind == "seven-city") {
     bool rtt_ok = false;
     j["rtt_matrix"] = rtt_matrix(w, rtt_ok);

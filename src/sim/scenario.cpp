@@ -78,7 +78,8 @@ std::vector<std::string_view> scenario_names() {
           "membership-slow",
           "routing-line",
           "routing-geometric",
-          "routing-hub"};
+          "routing-hub",
+          "messaging-chaos"};
 }
 
 Result<Scenario, std::string> named_scenario(std::string_view name, std::optional<std::size_t> nodes) {
@@ -144,6 +145,29 @@ Result<Scenario, std::string> named_scenario(std::string_view name, std::optiona
       s.faults.push_back(Fault{.at = seconds(30), .kind = Fault::Kind::crash, .a = kBusiestNode});
       s.routing.reconverge = true;
     }
+  } else if (name == "messaging-chaos") {
+    // Issue 7: messages of every priority, some chunked (up to 4 kB), between
+    // any two of 12 routed nodes over links that lose 20 % and reorder, with
+    // a partition from 10 s to 20 s. Traffic stops at 30 s; by 65 s every
+    // message has been acked or failed (30 s deadline), and none was
+    // delivered twice or acked without being delivered (World invariants).
+    s = base("messaging-chaos", "random-geometric", 12, seconds(65));
+    s.topology.degree = 4;
+    s.topology.link = link(milliseconds(5), milliseconds(4));
+    s.topology.link.loss = 0.20;
+    s.topology.link.reorder = true;
+    s.routing.enabled = true;
+    s.traffic.interval = milliseconds(500);
+    s.traffic.any_node = true;
+    s.traffic.start = seconds(3);
+    s.traffic.stop = seconds(30);
+    s.traffic.payload_max = 4000;
+    s.traffic.random_priority = true;
+    s.faults.push_back(
+        Fault{.at = seconds(10), .kind = Fault::Kind::partition, .groups = {{0, 1, 2, 3, 4, 5}}});
+    s.faults.push_back(Fault{.at = seconds(20), .kind = Fault::Kind::heal});
+    s.expect.converge = false;  // 20 % loss: a session may be down at any moment
+    s.expect.messages_resolved = true;
   } else if (name == "membership" || name == "membership-lossy" || name == "membership-paused" ||
              name == "membership-slow") {
     // SWIM + Lifeguard on 1 000 nodes that can all reach each other (no
@@ -401,11 +425,16 @@ Scenario parse(const json& j) {
   read_duration(j, "scenario", "duration", s.duration);
   if (j.contains("traffic")) {
     const json& t = j["traffic"];
-    only_keys(t, "traffic", {"interval_ms", "interval_s", "payload", "start_ms", "start_s", "any_node"});
+    only_keys(t, "traffic",
+              {"interval_ms", "interval_s", "payload", "start_ms", "start_s", "any_node", "stop_ms", "stop_s",
+               "payload_max", "random_priority"});
     read_duration(t, "traffic", "interval", s.traffic.interval);
     read(t, "payload", s.traffic.payload);
     read(t, "any_node", s.traffic.any_node);
     read_duration(t, "traffic", "start", s.traffic.start);
+    read_duration(t, "traffic", "stop", s.traffic.stop);
+    read(t, "payload_max", s.traffic.payload_max);
+    read(t, "random_priority", s.traffic.random_priority);
   }
   if (j.contains("churn")) {
     const json& c = j["churn"];
@@ -436,7 +465,9 @@ Scenario parse(const json& j) {
   if (j.contains("expect")) {
     const json& e = j["expect"];
     only_keys(e, "expect",
-              {"converge", "converge_within_s", "converge_within_ms", "reconverge", "rtt_within_jitter"});
+              {"converge", "converge_within_s", "converge_within_ms", "reconverge", "rtt_within_jitter",
+               "messages_resolved"});
+    read(e, "messages_resolved", s.expect.messages_resolved);
     read(e, "converge", s.expect.converge);
     if (auto d = duration(e, "expect", "converge_within")) s.expect.converge_within = d;
     read(e, "reconverge", s.expect.reconverge);

@@ -51,6 +51,9 @@ struct TrafficSpec {
   // false: to a random topology neighbour; true: to any other node, which
   // takes multi-hop routing when they are not neighbours.
   bool any_node = false;
+  Duration stop{};               // zero: until the end
+  std::size_t payload_max = 0;   // > payload: sizes uniform in [payload, payload_max] (chunked above ~1.2 kB)
+  bool random_priority = false;  // false: MEDIUM; true: uniform over the four priorities
 };
 
 // Optional overrides of node::NodeConfig (kept here so scenarios build without node/).
@@ -85,6 +88,9 @@ struct Expectations {
   std::optional<Duration> converge_within;
   bool reconverge = false;         // ...and again after the last fault (among live, reachable pairs)
   bool rtt_within_jitter = false;  // seven-city: measured RTT matches the model
+  // Every message sent by a node still up at the end was acknowledged or
+  // reported failed (set the duration past the last send plus the deadline).
+  bool messages_resolved = false;
 };
 
 struct Scenario {

@@ -348,6 +348,7 @@ void World::send_traffic(NodeIndex n) {
   const auto next = static_cast<std::int64_t>((0.5 + traffic_rng_.unit()) * double(interval.ns));
   const std::uint64_t pick = traffic_rng_.next_u64();
   queue_.push(now_ + nanoseconds(next), Event{.kind = Event::Kind::traffic, .node = n});
+  if (scenario_.traffic.stop.ns > 0 && now_ >= Instant{} + scenario_.traffic.stop) return;
   if (!s.node || s.paused) return;
   NodeIndex to = n;
   if (scenario_.traffic.any_node) {
@@ -358,9 +359,12 @@ void World::send_traffic(NodeIndex n) {
     to = adjacency_[n][pick % adjacency_[n].size()];
   }
   const std::uint64_t seq = s.traffic_seq++;
-  const Bytes payload = traffic_payload(n, to, seq, scenario_.traffic.payload);
-  auto id = s.node->send(now_, slots_[to].identity->id, wire::MessageType::notification,
-                         wire::Priority::medium, payload);
+  std::size_t size = scenario_.traffic.payload;
+  if (scenario_.traffic.payload_max > size) size += pick % (scenario_.traffic.payload_max - size + 1);
+  const auto priority = scenario_.traffic.random_priority ? static_cast<wire::Priority>((pick >> 32) % 4)
+                                                          : wire::Priority::medium;
+  const Bytes payload = traffic_payload(n, to, seq, size);
+  auto id = s.node->send(now_, slots_[to].identity->id, wire::MessageType::notification, priority, payload);
   if (id) {
     ++stats_.messages_sent;
     s.in_flight.emplace(*id, seq);
@@ -474,6 +478,14 @@ void World::on_progress(Duration step, std::function<void(const World&)> fn) {
   progress_ = std::move(fn);
   queue_.push(now_ + step,
               Event{.kind = Event::Kind::progress, .index = static_cast<std::uint32_t>(step.ns / 1'000'000)});
+}
+
+std::size_t World::messages_unresolved() const {
+  std::size_t n = 0;
+  for (const auto& s : slots_) {
+    if (s.node) n += s.in_flight.size();
+  }
+  return n;
 }
 
 void World::fail_invariant(Violation v) {

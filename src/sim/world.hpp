@@ -84,6 +84,8 @@ struct Stats {
 
 class World {
  public:
+  // Messages sent by live nodes that have neither been acked nor failed.
+  std::size_t messages_unresolved() const;
   // Builds the topology from the scenario and `seed`, creates every node and
   // schedules its dials, the scenario's faults, traffic and checks. Error text
   // for a bad scenario (unknown topology, fault naming a missing node, ...).
