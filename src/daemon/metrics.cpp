@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <array>
+
 #include "daemon/alerts_service.hpp"
 #include "daemon/api.hpp"
 #include "daemon/event_hub.hpp"
@@ -14,6 +16,49 @@ namespace {
 void counter(std::string& out, std::string_view name, std::string_view help, std::uint64_t value) {
   out += fmt::format("# HELP {} {}\n# TYPE {} counter\n{} {}\n", name, help, name, name, value);
 }
+// Messages by priority and outcome, and send-to-ack latency histograms by
+// priority (issue 7's statistics; the daemon's counters above count segments
+// of the transport too).
+void messaging_metrics(std::string& out, const messaging::MessagingStats& st) {
+  static constexpr std::array<wire::Priority, 4> kPriorities{wire::Priority::critical, wire::Priority::high,
+                                                             wire::Priority::medium, wire::Priority::low};
+  out +=
+      "# HELP hyphae_app_messages_total Application messages by priority and outcome (sent: accepted by "
+      "send; "
+      "rejected: queue full).\n"
+      "# TYPE hyphae_app_messages_total counter\n";
+  for (auto p : kPriorities) {
+    const auto& s = st.by_priority[static_cast<std::size_t>(p)];
+    for (const auto& [outcome, v] : {std::pair{"sent", s.sent}, std::pair{"delivered", s.delivered},
+                                     std::pair{"failed", s.failed}, std::pair{"rejected", s.rejected}}) {
+      out += fmt::format("hyphae_app_messages_total{{priority=\"{}\",outcome=\"{}\"}} {}\n", wire::name(p),
+                         outcome, v);
+    }
+  }
+  out +=
+      "# HELP hyphae_message_latency_seconds Time from send to end-to-end acknowledgement, by priority.\n"
+      "# TYPE hyphae_message_latency_seconds histogram\n";
+  static constexpr std::array<double, 10> kBounds{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5};
+  for (auto p : kPriorities) {
+    const auto& h = st.by_priority[static_cast<std::size_t>(p)].latency;
+    for (double le : kBounds) {
+      out +=
+          fmt::format("hyphae_message_latency_seconds_bucket{{priority=\"{}\",le=\"{}\"}} {}\n",
+                      wire::name(p), le, h.count_at_most(microseconds(static_cast<std::int64_t>(le * 1e6))));
+    }
+    out += fmt::format("hyphae_message_latency_seconds_bucket{{priority=\"{}\",le=\"+Inf\"}} {}\n",
+                       wire::name(p), h.count());
+    out += fmt::format("hyphae_message_latency_seconds_sum{{priority=\"{}\"}} {}\n", wire::name(p),
+                       h.sum().seconds());
+    out +=
+        fmt::format("hyphae_message_latency_seconds_count{{priority=\"{}\"}} {}\n", wire::name(p), h.count());
+  }
+  out += fmt::format(
+      "# HELP hyphae_app_messages_received_total Application messages delivered here (each once).\n"
+      "# TYPE hyphae_app_messages_received_total counter\nhyphae_app_messages_received_total {}\n",
+      st.received);
+}
+
 void gauge(std::string& out, std::string_view name, std::string_view help, double value) {
   out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n{} {}\n", name, help, name, name, value);
 }
@@ -94,6 +139,7 @@ std::string render_metrics(ApiContext& ctx) {
             c.messages_duplicate);
     counter(out, "hyphae_messages_retransmitted_total", "Message retransmissions.", c.messages_retransmitted);
     counter(out, "hyphae_messages_failed_total", "Messages that missed their deadline.", c.messages_failed);
+    messaging_metrics(out, n.messaging_stats());
     std::size_t connected = 0;
     for (const auto& p : n.peers()) connected += p.state == "connected" ? 1 : 0;
     gauge(out, "hyphae_peers_connected", "Neighbours with an established session.",

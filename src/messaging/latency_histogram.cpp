@@ -25,6 +25,15 @@ void LatencyHistogram::record(Duration d) {
   const std::int64_t us = d.ns / 1000;
   counts_[bucket_of(us < 0 ? 0 : static_cast<std::uint64_t>(us))] += 1;
   count_ += 1;
+  sum_ += d;
+}
+
+std::uint64_t LatencyHistogram::count_at_most(Duration d) const {
+  const std::int64_t us = d.ns / 1000;
+  std::uint64_t n = 0;
+  for (std::size_t b = 0; b < kBuckets && static_cast<std::int64_t>(upper_bound_of(b)) <= us; ++b)
+    n += counts_[b];
+  return n;
 }
 
 Duration LatencyHistogram::quantile(double q) const {

@@ -17,6 +17,10 @@ class LatencyHistogram {
   // zero when empty.
   Duration quantile(double q) const;
   std::uint64_t count() const { return count_; }
+  Duration sum() const { return sum_; }
+  // Samples no larger than `d` (exact at bucket bounds; a bucket straddling
+  // `d` counts only when its upper bound is <= d). For Prometheus buckets.
+  std::uint64_t count_at_most(Duration d) const;
 
  private:
   static constexpr std::size_t kSubBuckets = 16;
@@ -26,6 +30,7 @@ class LatencyHistogram {
 
   std::array<std::uint64_t, kBuckets> counts_{};
   std::uint64_t count_ = 0;
+  Duration sum_{};
 };
 
 }  // namespace hyphae::messaging

@@ -17,6 +17,15 @@ TEST(LatencyHistogram, QuantilesAreWithinOneSixteenth) {
   }
 }
 
+TEST(LatencyHistogram, CumulativeCountsAndSumForPrometheus) {
+  LatencyHistogram h;
+  for (int ms : {1, 2, 4, 100, 1000}) h.record(milliseconds(ms));
+  EXPECT_EQ(h.count_at_most(microseconds(900)), 0u);
+  EXPECT_EQ(h.count_at_most(milliseconds(5)), 3u);
+  EXPECT_EQ(h.count_at_most(seconds(2)), 5u);
+  EXPECT_EQ(h.sum(), milliseconds(1107));
+}
+
 TEST(LatencyHistogram, EmptyIsZeroAndTinyValuesAreExact) {
   LatencyHistogram h;
   EXPECT_EQ(h.quantile(0.5), Duration{});
