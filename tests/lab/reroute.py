@@ -16,7 +16,10 @@ UDP) and over Hyphae's mesh (a stream of Hyphae messages) in the same run.
 Python 3 standard library only; the lab needs root.
 """
 
+import http.client as http_client
+import ipaddress
 import json
+import os
 import socket
 import struct
 import threading
@@ -286,3 +289,268 @@ def measure_gap(lab, sender, receiver, dst_addr=None, cut_link="auto", stream=No
         "cut_took_s": round(t_cut_done - t_cut, 4),
         "observed_s": round(t_end - t_cut, 2),
     }
+
+
+# ---- Hyphae: a stream of mesh messages ------------------------------------------------------------
+
+def _websocket_module():
+    try:
+        import websocket  # python3-websocket (websocket-client)
+    except ImportError:
+        # A python3 other than Debian's (pyenv, a venv) does not see Debian's
+        # packages; websocket-client is pure Python, so Debian's copy works.
+        import sys
+        if "/usr/lib/python3/dist-packages" not in sys.path:
+            sys.path.append("/usr/lib/python3/dist-packages")
+        import websocket
+    return websocket
+
+
+class HyphaeStream(Stream):
+    """Numbered Hyphae messages from node `sender` to node `receiver` through
+    the mesh, one every `interval` seconds.
+
+    Sending: `POST /api/mesh/messages` {"to": receiver's node id, "type":
+    NOTIFICATION, "priority": HIGH, "payload": "reroute <seq>"} on one
+    keep-alive HTTP connection to the sender's admin API, opened inside the
+    sender's namespace; the send time is taken just before the request. A
+    request that does not answer 202 counts as a send error (the seq is lost
+    unless it arrives anyway). The POST is synchronous (the message is
+    journaled before 202), so a sender slower than `interval` falls behind;
+    like UdpStream it skips ahead instead of bursting.
+
+    Receiving: a WebSocket on the receiver's `/api/mesh/events`, opened inside
+    its namespace; each `message.received` event from the sender whose
+    payload is "reroute <seq>" is an arrival at time.monotonic() of receipt.
+    A seq seen twice is a duplicate (`duplicates`; delivery is exactly-once,
+    so this must stay 0).
+
+    stop() stops sending, then waits up to `drain` seconds for every message
+    the API accepted to arrive (reliable delivery keeps retransmitting after
+    the cut), so `lost` counts only messages that were really never delivered."""
+
+    def __init__(self, lab, sender, receiver, interval=0.01, priority="HIGH", drain=5.0, tag="reroute"):
+        self.lab, self.sender, self.receiver = lab, sender, receiver
+        self.interval, self.priority, self.drain, self.tag = interval, priority, drain, tag
+        self.to = lab[receiver].node_id
+        self.from_id = lab[sender].node_id
+        self._arrivals, self._sent, self._accepted = [], [], set()
+        self._seen = set()
+        self.duplicates = 0
+        self.send_errors = 0
+        self.send_error_kinds = {}
+        self.post_ms = []  # duration of each POST (the API's cost, not the mesh's)
+        self._stop_tx, self._stop_rx = threading.Event(), threading.Event()
+        self._lock = threading.Lock()
+        ws_mod = _websocket_module()
+        sock = labmod.ns_socket(lab.ns_of(receiver))
+        sock.settimeout(10)
+        sock.connect(("127.0.0.1", labmod.API_PORT))
+        self.ws = ws_mod.create_connection(f"ws://127.0.0.1:{labmod.API_PORT}/api/mesh/events", socket=sock,
+                                           timeout=10)
+        self.ws.settimeout(0.2)
+        self._ws_timeout = ws_mod.WebSocketTimeoutException
+        self.http = labmod._NsHTTPConnection(lab.ns_of(sender), "127.0.0.1", labmod.API_PORT, 5.0)
+        self._threads = [threading.Thread(target=self._send_loop, daemon=True, name="hyphae-stream-tx"),
+                         threading.Thread(target=self._recv_loop, daemon=True, name="hyphae-stream-rx")]
+
+    def start(self):
+        for t in self._threads:
+            t.start()
+        return self
+
+    def _post(self, seq):
+        body = json.dumps({"to": self.to, "type": "NOTIFICATION", "priority": self.priority,
+                           "payload": f"{self.tag} {seq}"}).encode()
+        try:
+            self.http.request("POST", "/api/mesh/messages", body=body,
+                              headers={"Content-Type": "application/json"})
+            r = self.http.getresponse()
+            raw = r.read()
+            if r.status == 202:
+                return None
+            return f"http {r.status}: {raw[:120].decode(errors='replace')}"
+        except (OSError, http_client.HTTPException) as e:
+            self.http.close()  # reconnects on the next request
+            return e.__class__.__name__
+
+    def _send_loop(self):
+        seq = 0
+        nxt = time.monotonic()
+        while not self._stop_tx.is_set():
+            now = time.monotonic()
+            if nxt > now:
+                time.sleep(nxt - now)
+            now = time.monotonic()
+            seq += 1
+            self._sent.append((now, seq))
+            err = self._post(seq)
+            self.post_ms.append((time.monotonic() - now) * 1000)
+            if err is None:
+                self._accepted.add(seq)
+            else:
+                self.send_errors += 1
+                self.send_error_kinds[err] = self.send_error_kinds.get(err, 0) + 1
+            nxt += self.interval
+            if nxt < now - 10 * self.interval:
+                nxt = now + self.interval  # fell far behind: do not burst
+
+    def _recv_loop(self):
+        prefix = self.tag + " "
+        while not self._stop_rx.is_set():
+            try:
+                raw = self.ws.recv()
+            except self._ws_timeout:
+                continue
+            except Exception:  # closed
+                if self._stop_rx.is_set():
+                    return
+                time.sleep(0.05)
+                continue
+            t = time.monotonic()
+            try:
+                ev = json.loads(raw)
+            except ValueError:
+                continue
+            if ev.get("type") != "message.received":
+                continue
+            data = ev.get("data") or {}
+            payload = data.get("payload") or ""
+            if ev.get("node_id") not in (None, self.from_id) or not payload.startswith(prefix):
+                continue
+            try:
+                seq = int(payload[len(prefix):])
+            except ValueError:
+                continue
+            with self._lock:
+                if seq in self._seen:
+                    self.duplicates += 1
+                    continue
+                self._seen.add(seq)
+                self._arrivals.append((t, seq))
+
+    def stop(self):
+        if self._stop_tx.is_set():
+            return
+        self._stop_tx.set()
+        self._threads[0].join(timeout=10)
+        self.http.close()
+        deadline = time.monotonic() + self.drain
+        while time.monotonic() < deadline:
+            with self._lock:
+                if self._accepted <= self._seen:
+                    break
+            time.sleep(0.05)
+        self._stop_rx.set()
+        self._threads[1].join(timeout=2)
+        try:
+            self.ws.close()
+        except Exception:
+            pass
+
+    def arrivals(self):
+        with self._lock:
+            return list(self._arrivals)
+
+    def sent(self):
+        return list(self._sent)
+
+
+def _dest_is(destination, node_id):
+    """A route's destination (the node's ULA /128, fd + the first 120 bits of
+    its id; or the id itself) names node `node_id`."""
+    if destination == node_id:
+        return True
+    try:
+        net = ipaddress.ip_network(destination, strict=False)
+    except ValueError:
+        return False
+    return net.version == 6 and net.network_address.exploded.replace(":", "")[2:] == node_id[:30]
+
+
+def hyphae_routes(lab, name, dest):
+    """Node `name`'s Babel route entries to node `dest` (GET /api/mesh/routes),
+    each with "via": the lab name of its next hop."""
+    by_id = {n.node_id: k for k, n in lab.nodes.items()}
+    out = []
+    for r in lab[name].get("/api/mesh/routes"):
+        if _dest_is(r.get("destination", ""), lab[dest].node_id) and r.get("metric", 0xFFFF) < 0xFFFF:
+            out.append(dict(r, via=by_id.get(r.get("next_hop"))))
+    return out
+
+
+def wait_hyphae_routes(lab, sender, receiver, timeout=60.0):
+    """Until `sender` has a selected route to `receiver` and a feasible route
+    through every other neighbour too (the alternate is known), and `receiver`
+    has a selected route back (its acks are routed). Returns seconds waited."""
+    t0 = time.monotonic()
+    want = set(lab.topo.neighbours(sender))
+
+    def ok():
+        rs = hyphae_routes(lab, sender, receiver)
+        back = hyphae_routes(lab, receiver, sender)
+        return (any(r["selected"] for r in rs) and {r["via"] for r in rs if r.get("feasible", True)} >= want
+                and any(r["selected"] for r in back))
+
+    labmod.wait_until(ok, timeout, f"hyphae routes {sender} -> {receiver} via {sorted(want)}", interval=0.2)
+    return time.monotonic() - t0
+
+
+def selected_via(lab, sender, receiver):
+    for r in hyphae_routes(lab, sender, receiver):
+        if r["selected"]:
+            return r["via"]
+    return None
+
+
+def inbox_check(lab, receiver, sender, tag="reroute"):
+    """(distinct seqs, duplicate entries) of `tag` messages from `sender` in
+    `receiver`'s inbox: a second, independent count of exactly-once delivery."""
+    seen, dup = set(), 0
+    for e in lab[receiver].inbox():
+        p = e.get("payload") or ""
+        if e.get("from") == lab[sender].node_id and p.startswith(tag + " "):
+            s = p.split()[1]
+            if s in seen:
+                dup += 1
+            seen.add(s)
+    return len(seen), dup
+
+
+def measure_hyphae(lab, sender="src", receiver="dst", runs=1, interval=0.01, before=2.0, after=2.0,
+                   timeout=20.0, out=labmod.log, variant="hyphae"):
+    """`runs` silent cuts of the link `sender` uses to reach `receiver` on a
+    started Hyphae lab (a fresh HyphaeStream each, with its own tag; routes
+    re-converged and the cut restored between runs). Returns measure_gap
+    results with "variant", "converged_s", "duplicates", "inbox_distinct",
+    "inbox_duplicates", "post_ms_p50/p99" and "route_before/after" added."""
+    results = []
+    for i in range(runs):
+        conv = wait_hyphae_routes(lab, sender, receiver)
+        route_before = selected_via(lab, sender, receiver)
+        tag = f"reroute{os.getpid()}x{i}"
+        stream = HyphaeStream(lab, sender, receiver, interval=interval, tag=tag)
+        r = measure_gap(lab, sender, receiver, stream=stream, before=before, after=after, timeout=timeout,
+                        out=out)
+        r["variant"] = variant
+        r["converged_s"] = round(conv, 2)
+        r["duplicates"] = stream.duplicates
+        r["send_error_kinds"] = dict(stream.send_error_kinds)
+        pm = sorted(stream.post_ms)
+        if pm:
+            r["post_ms_p50"] = round(pm[len(pm) // 2], 2)
+            r["post_ms_p99"] = round(pm[min(len(pm) - 1, int(len(pm) * 0.99))], 2)
+        r["route_before"] = route_before
+        try:
+            r["inbox_distinct"], r["inbox_duplicates"] = inbox_check(lab, receiver, sender, tag)
+        except (OSError, AssertionError) as e:
+            out(f"measure_hyphae: inbox check failed: {e}")
+        r["loadavg_1m"] = round(os.getloadavg()[0], 2)
+        results.append(r)
+        gap = "none (no recovery)" if r["gap_s"] is None else f"{r['gap_s']:.2f} s"
+        out(f"{variant}: gap {gap}  (cut {r['cut'][0]}-{r['cut'][1]}, route via {route_before}, then via "
+            f"{r['via_after']}; {r['lost']} of {r['sent']} lost, {r['duplicates']} duplicates, "
+            f"noise before the cut {r['baseline_gap_s'] * 1000:.0f} ms, load {r['loadavg_1m']})")
+        if i + 1 < runs:
+            time.sleep(1.0)
+    return results
