@@ -311,13 +311,14 @@ class HyphaeStream(Stream):
     the mesh, one every `interval` seconds.
 
     Sending: `POST /api/mesh/messages` {"to": receiver's node id, "type":
-    NOTIFICATION, "priority": HIGH, "payload": "reroute <seq>"} on one
-    keep-alive HTTP connection to the sender's admin API, opened inside the
-    sender's namespace; the send time is taken just before the request. A
-    request that does not answer 202 counts as a send error (the seq is lost
-    unless it arrives anyway). The POST is synchronous (the message is
-    journaled before 202), so a sender slower than `interval` falls behind;
-    like UdpStream it skips ahead instead of bursting.
+    NOTIFICATION, "priority": HIGH, "payload": "<tag> <seq>"} over
+    `connections` keep-alive HTTP connections to the sender's admin API (opened
+    inside the sender's namespace) that take turns on one schedule; the send
+    time is taken just before the request. The POST is synchronous (the
+    message is journaled in SQLite before 202), so one connection alone cannot
+    keep a 10 ms pace on a busy machine. A request that does not answer 202
+    counts as a send error (the seq is lost unless it arrives anyway). A
+    stream that falls far behind skips ahead instead of bursting.
 
     Receiving: a WebSocket on the receiver's `/api/mesh/events`, opened inside
     its namespace; each `message.received` event from the sender whose
@@ -329,7 +330,8 @@ class HyphaeStream(Stream):
     the API accepted to arrive (reliable delivery keeps retransmitting after
     the cut), so `lost` counts only messages that were really never delivered."""
 
-    def __init__(self, lab, sender, receiver, interval=0.01, priority="HIGH", drain=5.0, tag="reroute"):
+    def __init__(self, lab, sender, receiver, interval=0.01, priority="HIGH", drain=5.0, tag="reroute",
+                 connections=8):
         self.lab, self.sender, self.receiver = lab, sender, receiver
         self.interval, self.priority, self.drain, self.tag = interval, priority, drain, tag
         self.to = lab[receiver].node_id
@@ -350,50 +352,68 @@ class HyphaeStream(Stream):
                                            timeout=10)
         self.ws.settimeout(0.2)
         self._ws_timeout = ws_mod.WebSocketTimeoutException
-        self.http = labmod._NsHTTPConnection(lab.ns_of(sender), "127.0.0.1", labmod.API_PORT, 5.0)
-        self._threads = [threading.Thread(target=self._send_loop, daemon=True, name="hyphae-stream-tx"),
-                         threading.Thread(target=self._recv_loop, daemon=True, name="hyphae-stream-rx")]
+        self._seq, self._next = 0, None
+        self._tx_threads = [threading.Thread(target=self._send_loop, daemon=True, name=f"hyphae-stream-tx{k}",
+                                             args=(labmod._NsHTTPConnection(lab.ns_of(sender), "127.0.0.1",
+                                                                            labmod.API_PORT, 5.0),))
+                            for k in range(max(1, connections))]
+        self._threads = self._tx_threads + [
+            threading.Thread(target=self._recv_loop, daemon=True, name="hyphae-stream-rx")]
 
     def start(self):
         for t in self._threads:
             t.start()
         return self
 
-    def _post(self, seq):
+    def _post(self, conn, seq):
         body = json.dumps({"to": self.to, "type": "NOTIFICATION", "priority": self.priority,
                            "payload": f"{self.tag} {seq}"}).encode()
         try:
-            self.http.request("POST", "/api/mesh/messages", body=body,
-                              headers={"Content-Type": "application/json"})
-            r = self.http.getresponse()
+            conn.request("POST", "/api/mesh/messages", body=body, headers={"Content-Type": "application/json"})
+            r = conn.getresponse()
             raw = r.read()
             if r.status == 202:
                 return None
             return f"http {r.status}: {raw[:120].decode(errors='replace')}"
         except (OSError, http_client.HTTPException) as e:
-            self.http.close()  # reconnects on the next request
+            conn.close()  # reconnects on the next request
             return e.__class__.__name__
 
-    def _send_loop(self):
-        seq = 0
-        nxt = time.monotonic()
-        while not self._stop_tx.is_set():
+    def _take_slot(self):
+        """The next (send time, seq) of the shared schedule: the connections
+        take turns, so one slow POST does not hold the stream back (the API
+        answers only once the message is journaled)."""
+        with self._lock:
             now = time.monotonic()
-            if nxt > now:
-                time.sleep(nxt - now)
-            now = time.monotonic()
-            seq += 1
-            self._sent.append((now, seq))
-            err = self._post(seq)
-            self.post_ms.append((time.monotonic() - now) * 1000)
-            if err is None:
-                self._accepted.add(seq)
-            else:
-                self.send_errors += 1
-                self.send_error_kinds[err] = self.send_error_kinds.get(err, 0) + 1
-            nxt += self.interval
-            if nxt < now - 10 * self.interval:
-                nxt = now + self.interval  # fell far behind: do not burst
+            if self._next is None or self._next < now - 10 * self.interval:
+                self._next = now  # first slot, or fell far behind: do not burst
+            at = self._next
+            self._next += self.interval
+            self._seq += 1
+            return at, self._seq
+
+    def _send_loop(self, conn):
+        try:
+            while not self._stop_tx.is_set():
+                at, seq = self._take_slot()
+                delay = at - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+                if self._stop_tx.is_set():
+                    return
+                now = time.monotonic()
+                with self._lock:
+                    self._sent.append((now, seq))
+                err = self._post(conn, seq)
+                with self._lock:
+                    self.post_ms.append((time.monotonic() - now) * 1000)
+                    if err is None:
+                        self._accepted.add(seq)
+                    else:
+                        self.send_errors += 1
+                        self.send_error_kinds[err] = self.send_error_kinds.get(err, 0) + 1
+        finally:
+            conn.close()
 
     def _recv_loop(self):
         prefix = self.tag + " "
@@ -433,8 +453,9 @@ class HyphaeStream(Stream):
         if self._stop_tx.is_set():
             return
         self._stop_tx.set()
-        self._threads[0].join(timeout=10)
-        self.http.close()
+        for t in self._tx_threads:
+            if t.is_alive():
+                t.join(timeout=10)
         deadline = time.monotonic() + self.drain
         while time.monotonic() < deadline:
             with self._lock:
@@ -453,7 +474,8 @@ class HyphaeStream(Stream):
             return list(self._arrivals)
 
     def sent(self):
-        return list(self._sent)
+        with self._lock:
+            return sorted(self._sent)
 
 
 def _dest_is(destination, node_id):
