@@ -552,8 +552,10 @@ def measure_hyphae(lab, sender="src", receiver="dst", runs=1, interval=0.01, bef
         route_before = selected_via(lab, sender, receiver)
         tag = f"reroute{os.getpid()}x{i}"
         stream = HyphaeStream(lab, sender, receiver, interval=interval, tag=tag)
-        r = measure_gap(lab, sender, receiver, stream=stream, before=before, after=after, timeout=timeout,
-                        out=out)
+        r = measure_gap(lab, sender, receiver, stream=stream, interval=interval, before=before, after=after,
+                        timeout=timeout, out=out)
+        if r["via_before"] != route_before:
+            out(f"{variant}: the busiest link was src-{r['via_before']}, the selected route via {route_before}")
         r["variant"] = variant
         r["converged_s"] = round(conv, 2)
         r["duplicates"] = stream.duplicates
@@ -563,6 +565,15 @@ def measure_hyphae(lab, sender="src", receiver="dst", runs=1, interval=0.01, bef
             r["post_ms_p50"] = round(pm[len(pm) // 2], 2)
             r["post_ms_p99"] = round(pm[min(len(pm) - 1, int(len(pm) * 0.99))], 2)
         r["route_before"] = route_before
+        # Per message: the gap ends with the first new message over the new
+        # path, but messages already sent into the dead link wait for their
+        # retransmission (end-to-end RTO, doubling per attempt).
+        sent_at = dict((seq, t) for t, seq in stream.sent())
+        lat = sorted(((t - sent_at[seq], seq) for t, seq in stream.arrivals() if seq in sent_at), reverse=True)
+        if lat:
+            r["latency_max_s"] = round(lat[0][0], 4)
+            r["latency_p50_s"] = round(sorted(x for x, _ in lat)[len(lat) // 2], 4)
+            r["late_over_1s"] = sum(1 for x, _ in lat if x > 1.0)
         try:
             r["inbox_distinct"], r["inbox_duplicates"] = inbox_check(lab, receiver, sender, tag)
         except (OSError, AssertionError) as e:
@@ -572,7 +583,8 @@ def measure_hyphae(lab, sender="src", receiver="dst", runs=1, interval=0.01, bef
         gap = "none (no recovery)" if r["gap_s"] is None else f"{r['gap_s']:.2f} s"
         out(f"{variant}: gap {gap}  (cut {r['cut'][0]}-{r['cut'][1]}, route via {route_before}, then via "
             f"{r['via_after']}; {r['lost']} of {r['sent']} lost, {r['duplicates']} duplicates, "
-            f"noise before the cut {r['baseline_gap_s'] * 1000:.0f} ms, load {r['loadavg_1m']})")
+            f"noise before the cut {r['baseline_gap_s'] * 1000:.0f} ms, slowest message "
+            f"{r.get('latency_max_s', 0):.2f} s, load {r['loadavg_1m']})")
         if i + 1 < runs:
             time.sleep(1.0)
     return results
