@@ -288,6 +288,7 @@ def measure_gap(lab, sender, receiver, dst_addr=None, cut_link="auto", stream=No
         "timeout_s": timeout,
         "cut_took_s": round(t_cut_done - t_cut, 4),
         "observed_s": round(t_end - t_cut, 2),
+        "t_cut_monotonic": t_cut,
     }
 
 
@@ -490,6 +491,53 @@ def _dest_is(destination, node_id):
     return net.version == 6 and net.network_address.exploded.replace(":", "")[2:] == node_id[:30]
 
 
+class RouteWatcher:
+    """`route.changed` events for routes to node `dest` on node `name`'s
+    WebSocket, with the lab process's time.monotonic() of receipt:
+    events = [(t, kind, next hop's lab name)]."""
+
+    def __init__(self, lab, name, dest):
+        ws_mod = _websocket_module()
+        sock = labmod.ns_socket(lab.ns_of(name))
+        sock.settimeout(10)
+        sock.connect(("127.0.0.1", labmod.API_PORT))
+        self.ws = ws_mod.create_connection(f"ws://127.0.0.1:{labmod.API_PORT}/api/mesh/events", socket=sock,
+                                           timeout=10)
+        self.ws.settimeout(0.2)
+        self._timeout = ws_mod.WebSocketTimeoutException
+        self.dest_id = lab[dest].node_id
+        self.by_id = {n.node_id: k for k, n in lab.nodes.items()}
+        self.events = []
+        self._stop = threading.Event()
+        self._t = threading.Thread(target=self._loop, daemon=True, name="route-watcher")
+        self._t.start()
+
+    def _loop(self):
+        while not self._stop.is_set():
+            try:
+                raw = self.ws.recv()
+            except self._timeout:
+                continue
+            except Exception:
+                return
+            t = time.monotonic()
+            try:
+                ev = json.loads(raw)
+            except ValueError:
+                continue
+            d = ev.get("data") or {}
+            if ev.get("type") == "route.changed" and _dest_is(d.get("destination", ""), self.dest_id):
+                self.events.append((t, d.get("kind"), self.by_id.get(d.get("next_hop"))))
+
+    def stop(self):
+        self._stop.set()
+        self._t.join(timeout=2)
+        try:
+            self.ws.close()
+        except Exception:
+            pass
+
+
 def hyphae_routes(lab, name, dest):
     """Node `name`'s Babel route entries to node `dest` (GET /api/mesh/routes),
     each with "via": the lab name of its next hop."""
@@ -552,8 +600,19 @@ def measure_hyphae(lab, sender="src", receiver="dst", runs=1, interval=0.01, bef
         route_before = selected_via(lab, sender, receiver)
         tag = f"reroute{os.getpid()}x{i}"
         stream = HyphaeStream(lab, sender, receiver, interval=interval, tag=tag)
-        r = measure_gap(lab, sender, receiver, stream=stream, interval=interval, before=before, after=after,
-                        timeout=timeout, out=out)
+        watcher = RouteWatcher(lab, sender, receiver)
+        try:
+            r = measure_gap(lab, sender, receiver, stream=stream, interval=interval, before=before, after=after,
+                            timeout=timeout, out=out)
+        finally:
+            watcher.stop()
+        # When the sender's route to the receiver moved off the cut link
+        # (neighbour_timeout after the last packet heard on it, then the
+        # feasible alternate): the part of the gap that is failure detection.
+        t_cut = r.pop("t_cut_monotonic")
+        switched = [t for t, kind, via in watcher.events if t > t_cut and kind == "selected" and via != r["cut"][1]]
+        r["route_switch_s"] = round(switched[0] - t_cut, 4) if switched else None
+        r["route_events"] = [(round(t - t_cut, 4), kind, via) for t, kind, via in watcher.events if t > t_cut - 1]
         if r["via_before"] != route_before:
             out(f"{variant}: the busiest link was src-{r['via_before']}, the selected route via {route_before}")
         r["variant"] = variant
@@ -583,6 +642,7 @@ def measure_hyphae(lab, sender="src", receiver="dst", runs=1, interval=0.01, bef
         gap = "none (no recovery)" if r["gap_s"] is None else f"{r['gap_s']:.2f} s"
         out(f"{variant}: gap {gap}  (cut {r['cut'][0]}-{r['cut'][1]}, route via {route_before}, then via "
             f"{r['via_after']}; {r['lost']} of {r['sent']} lost, {r['duplicates']} duplicates, "
+            f"route switched {r['route_switch_s']} s after the cut, "
             f"noise before the cut {r['baseline_gap_s'] * 1000:.0f} ms, slowest message "
             f"{r.get('latency_max_s', 0):.2f} s, load {r['loadavg_1m']})")
         if i + 1 < runs:
