@@ -11,6 +11,7 @@
 
 #include "base/hex.hpp"
 #include "daemon/alerts_service.hpp"
+#include "daemon/babel_runner.hpp"
 #include "daemon/config.hpp"
 #include "daemon/event_hub.hpp"
 #include "daemon/health.hpp"
@@ -135,6 +136,23 @@ json routes_json(const node::Node& n) {
                    {"selected", r.selected}});
   }
   return out;
+}
+
+// Routes learnt on [[babel]] interfaces: the next hop is the neighbour's
+// link-local address with its interface, and "via" says where it came from.
+void append_babel_routes(json& out, const BabelRunner& babel) {
+  for (const auto& r : babel.core().routes()) {
+    const auto [ifindex, address] = routing::split_babel_neighbour(r.next_hop);
+    out.push_back({{"destination", r.destination.to_string()},
+                   {"next_hop",
+                    fmt::format("{}%{}", routing::address_to_string(address), babel.interface_name(ifindex))},
+                   {"metric", r.metric},
+                   {"seqno", r.seqno},
+                   {"router_id", r.router_id.to_string()},
+                   {"feasible", r.feasible},
+                   {"selected", r.selected},
+                   {"via", "babel"}});
+  }
 }
 
 HttpResponse membership_off(const HttpRequest& req) {
@@ -615,7 +633,9 @@ ApiResult handle_api(ApiContext& ctx, const HttpRequest& req) {
   }
   if (route == "routes") {
     if (auto r = only(http::verb::get)) return *r;
-    return json_reply(req, ctx.runner.with_node([](node::Node& n, Instant) { return routes_json(n); }));
+    json routes = ctx.runner.with_node([](node::Node& n, Instant) { return routes_json(n); });
+    if (ctx.babel != nullptr) append_babel_routes(routes, *ctx.babel);
+    return json_reply(req, routes);
   }
   if (route == "messages") {
     if (method == http::verb::post) {

@@ -19,6 +19,7 @@
 namespace hyphae::daemon {
 
 class LanDiscoveryRunner;
+class BabelRunner;
 class AlertService;
 class Store;
 class EventHub;
@@ -39,6 +40,7 @@ struct ApiContext {
   EventLog& events;
   std::string advertise;                    // where other nodes reach this one
   const LanDiscoveryRunner* lan = nullptr;  // null: LAN discovery off
+  const BabelRunner* babel = nullptr;       // null: no [[babel]] interface
   Store* store = nullptr;                   // history (GET history); null in tests without one
   AlertService* alerts = nullptr;           // GET alerts, POST alerts/{id}/ack|resolve
   EventHub* hub = nullptr;                  // the WebSocket event stream; null: none

@@ -389,6 +389,68 @@ Result<void, std::string> parse_health(const std::filesystem::path& file, const 
   return {};
 }
 
+Result<void, std::string> parse_babel(const std::filesystem::path& file, const toml::node& node,
+                                      std::vector<BabelSettings>& out) {
+  const auto* array = node.as_array();
+  if (array == nullptr || !array->is_array_of_tables()) {
+    return fail(fmt::format("{}: babel must be an array of tables: [[babel]] interface = \"eth0\"",
+                            where(file, node)));
+  }
+  for (const auto& element : *array) {
+    const auto& table = *element.as_table();
+    BabelSettings b;
+    b.line = static_cast<int>(element.source().begin.line);
+    for (const auto& [key, value] : table) {
+      const std::string k(key.str());
+      const std::string full = "babel." + k;
+      if (k == "interface") {
+        auto v = string_value(file, value, full);
+        if (!v) return fail(v.error());
+        if (v->empty() || v->size() >= 16) {
+          return fail(fmt::format("{}: {} must name a network interface (1 to 15 characters)",
+                                  where(file, value), full));
+        }
+        b.interface = *v;
+        b.line = static_cast<int>(value.source().begin.line);  // start-up errors point at the name
+      } else if (k == "hello_interval") {
+        auto v = duration_value(file, value, full, milliseconds(100), seconds(600));
+        if (!v) return fail(v.error());
+        b.hello_interval = *v;
+      } else if (k == "announce") {
+        const auto* list = value.as_array();
+        if (list == nullptr) {
+          return fail(fmt::format("{}: {} must be an array of IPv6 prefixes such as \"fd42::/64\"",
+                                  where(file, value), full));
+        }
+        for (const auto& item : *list) {
+          const auto* text = item.as_string();
+          auto p = text != nullptr ? routing::Prefix::parse(text->get()) : std::nullopt;
+          if (!p || p->is_v4()) {
+            return fail(
+                fmt::format("{}: {} entries must be IPv6 prefixes such as \"fd42::/64\" (IPv4 needs "
+                            "an IPv4 next hop, which interface mode does not send)",
+                            where(file, item), full));
+          }
+          b.announce.push_back(*p);
+        }
+      } else {
+        return fail(fmt::format("{}: unknown key '{}'", where(file, value), full));
+      }
+    }
+    if (b.interface.empty()) {
+      return fail(fmt::format("{}:{}: [[babel]] needs interface = \"NAME\"", file.string(), b.line));
+    }
+    for (const auto& other : out) {
+      if (other.interface == b.interface) {
+        return fail(fmt::format("{}:{}: interface \"{}\" is already in another [[babel]] table",
+                                file.string(), b.line, b.interface));
+      }
+    }
+    out.push_back(std::move(b));
+  }
+  return {};
+}
+
 std::filesystem::path relative_to(const std::filesystem::path& file, const std::string& p) {
   std::filesystem::path path(p);
   if (path.is_absolute() || !file.has_parent_path()) return path;
@@ -475,6 +537,12 @@ std::string to_toml(const Config& c) {
                      toml_string(duration_text(c.health.join_grace)),
                      toml_string(duration_text(c.health.loop_lag_max)),
                      toml_string(duration_text(c.health.window)));
+  for (const auto& b : c.babel) {
+    std::string prefixes;
+    for (const auto& p : b.announce) prefixes += (prefixes.empty() ? "" : ", ") + toml_string(p.to_string());
+    out += fmt::format("\n[[babel]]\ninterface = {}\nhello_interval = {}\nannounce = [{}]\n",
+                       toml_string(b.interface), toml_string(duration_text(b.hello_interval)), prefixes);
+  }
   return out;
 }
 
@@ -615,6 +683,8 @@ Result<Config, std::string> parse_config(std::string_view text, const std::files
       const auto* t = table_value(file, node, k, error);
       if (t == nullptr) return fail(error);
       if (auto r = parse_health(file, *t, cfg.health); !r) return fail(r.error());
+    } else if (k == "babel") {
+      if (auto r = parse_babel(file, node, cfg.babel); !r) return fail(r.error());
     } else if (k == "network_psk") {
       auto v = string_value(file, node, k);
       if (!v) return fail(v.error());
@@ -648,11 +718,14 @@ Result<Config, std::string> parse_config(std::string_view text, const std::files
   }
   if (const auto* node = table.get("store")) {
     const std::string& url = cfg.store.url;
-    if (url != "sqlite" && !(url.starts_with("sqlite:") && url.size() > 7)) {
-      const bool pg = url.starts_with("postgresql://") || url.starts_with("postgres://");
-      return fail(fmt::format("{}: store = \"{}\": {}", where(file, *node), url,
-                              pg ? "PostgreSQL is not supported by this build yet; use \"sqlite\""
-                                 : "use \"sqlite\" (data_dir/store.db) or \"sqlite:PATH\""));
+    // Whether a PostgreSQL server answers is checked at start-up
+    // (open_store), not here: `config --output` must work without it.
+    const bool pg = url.starts_with("postgresql://") || url.starts_with("postgres://");
+    if (url != "sqlite" && !(url.starts_with("sqlite:") && url.size() > 7) && !pg) {
+      return fail(
+          fmt::format("{}: store = \"{}\": use \"sqlite\" (data_dir/store.db), \"sqlite:PATH\" or "
+                      "\"postgresql://USER@HOST/DB\"",
+                      where(file, *node), url));
     }
   }
   if (!is_loopback(cfg.api) && cfg.api_token.empty()) {

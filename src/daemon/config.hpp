@@ -15,6 +15,7 @@
 #include "daemon/health.hpp"
 #include "link/session.hpp"
 #include "membership/membership.hpp"
+#include "routing/types.hpp"
 
 namespace hyphae::daemon {
 
@@ -37,6 +38,15 @@ struct StoreSettings {
 struct EventsSettings {
   std::size_t queue_max = 1000;      // events one subscriber may fall behind before it is cut off
   std::size_t subscribers_max = 64;  // more are refused with 503
+};
+
+// [[babel]]: plain Babel on one interface, towards babeld/bird2 (docs/routing.md,
+// "Interface mode").
+struct BabelSettings {
+  std::string interface;  // required; checked to exist when the daemon starts
+  Duration hello_interval = seconds(4);
+  std::vector<routing::Prefix> announce;  // IPv6 only, besides the mesh prefixes
+  int line = 0;                           // of `interface`, for start-up errors
 };
 
 struct Config {
@@ -68,6 +78,8 @@ struct Config {
   EventsSettings events;
   // [health]
   HealthSettings health;
+  // [[babel]]
+  std::vector<BabelSettings> babel;
   // Not in the file: where it came from, for messages.
   std::filesystem::path source;
 };

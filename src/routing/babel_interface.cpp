@@ -56,9 +56,12 @@ BabelInterface::BabelInterface(const BabelInterfaceConfig& config, RouterId self
   HYPHAE_ASSERT(config_.rxcost >= 1 && config_.rxcost < kInfinity);
 }
 
-void BabelInterface::add_interface(Instant now, std::uint32_t ifindex, const Address& link_local) {
+void BabelInterface::add_interface(Instant now, std::uint32_t ifindex, const Address& link_local,
+                                   std::optional<Duration> hello_interval) {
   auto [it, fresh] = interfaces_.try_emplace(ifindex);
   it->second.link_local = link_local;
+  it->second.hello_interval = hello_interval.value_or(config_.hello_interval);
+  HYPHAE_ASSERT(it->second.hello_interval >= milliseconds(10));
   if (fresh) send_hello(now, ifindex, it->second);
 }
 
@@ -195,11 +198,11 @@ void BabelInterface::update_cost(Instant now, const Key& key, Neighbour& n) {
 }
 
 void BabelInterface::send_hello(Instant now, std::uint32_t ifindex, Interface& ifc) {
-  const std::uint16_t interval = centiseconds_of(config_.hello_interval);
+  const std::uint16_t interval = centiseconds_of(ifc.hello_interval);
   Bytes body;
   append_tlv(body, Hello{.flags = 0, .seqno = ifc.hello_seqno, .interval = interval, .timestamp = {}});
   ifc.hello_seqno = seqno_plus(ifc.hello_seqno, 1);
-  ifc.next_hello = now + config_.hello_interval;
+  ifc.next_hello = now + ifc.hello_interval;
   // One IHU per neighbour on this link, with every Hello: babeld's default
   // is every third, but they are small and a lost one then costs nothing.
   for (auto it = neighbours_.lower_bound(Key{ifindex, Address{}});

@@ -40,8 +40,8 @@
 namespace hyphae::routing {
 
 struct BabelInterfaceConfig {
-  // babeld's default on wired links; the Hello interval also paces IHUs (one
-  // per neighbour in every Hello packet).
+  // babeld's default on wired links, for add_interface() without one; the
+  // Hello interval also paces IHUs (one per neighbour in every Hello packet).
   Duration hello_interval = seconds(4);
   // What a neighbour we hear well costs (babeld's wired default, "rxcost 96").
   std::uint16_t rxcost = 96;
@@ -89,7 +89,8 @@ class BabelInterface {
 
   // An interface to speak on, with our link-local address there (IHUs
   // addressed to it are ours). The first Hello goes out at once.
-  void add_interface(Instant now, std::uint32_t ifindex, const Address& link_local);
+  void add_interface(Instant now, std::uint32_t ifindex, const Address& link_local,
+                     std::optional<Duration> hello_interval = std::nullopt);
   // A UDP 6696 datagram received on `ifindex` from `from`.
   void on_datagram(Instant now, std::uint32_t ifindex, const Address& from, ByteView datagram);
   void on_tick(Instant now);
@@ -109,6 +110,7 @@ class BabelInterface {
  private:
   struct Interface {
     Address link_local{};
+    Duration hello_interval;
     std::uint16_t hello_seqno = 0;
     Instant next_hello;
   };
