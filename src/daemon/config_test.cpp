@@ -69,8 +69,9 @@ TEST(Config, ErrorsNameFileAndLine) {
       {"[discovery]\ninterval = \"10ms\"\n", "n.toml:2: discovery.interval = \"10ms\" is out of range"},
       {"[discovery]\nexpiry = \"3s\"\n", "n.toml:2: discovery.expiry (3s) must be longer"},
       {"[discovery]\nbeacons = true\n", "n.toml:2: unknown key 'discovery.beacons'"},
-      {"store = \"postgresql://db/hyphae\"\n",
-       "n.toml:1: store = \"postgresql://db/hyphae\": PostgreSQL is not"},
+      {"store = \"mariadb://db/hyphae\"\n",
+       "n.toml:1: store = \"mariadb://db/hyphae\": use \"sqlite\" (data_dir/store.db), \"sqlite:PATH\" or "
+       "\"postgresql://USER@HOST/DB\""},
       {"store = \"mysql\"\n", "n.toml:1: store = \"mysql\": use \"sqlite\""},
       {"store = 5\n", "n.toml:1: store must be a string"},
       {"[store]\nsnapshot_interval = \"10ms\"\n",

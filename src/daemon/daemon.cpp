@@ -153,7 +153,8 @@ class Periodic {
 };
 
 // What a store snapshot records: the members this node knows, its sessions,
-// and load samples (this node's, and its neighbours' as membership reports them).
+// load samples (this node's, and its neighbours' as membership reports them)
+// and the routing table.
 class Snapshotter {
  public:
   Snapshotter(std::string self, Instant now) : self_(std::move(self)) {
@@ -214,6 +215,16 @@ class Snapshotter {
                                           .mem = p.memory_percent,
                                           .connections = connected,
                                           .requests = rate});
+    for (const auto& r : n.routes()) {
+      s.routes.push_back(RouteRow{.destination = r.destination.to_string(),
+                                  .next_hop = routing::node_id_of(r.next_hop).to_string(),
+                                  .metric = r.metric,
+                                  .seqno = r.seqno,
+                                  .router_id = r.router_id.to_string(),
+                                  .feasible = r.feasible,
+                                  .selected = r.selected,
+                                  .updated = wall});
+    }
     return s;
   }
 
@@ -377,8 +388,11 @@ int run_daemon(const Config& config) {
 
   auto store = open_store(config.store.url, config.data_dir);
   if (!store) {
+    // Exit 2 like a config error: the store named in the config cannot be
+    // used (no server, wrong credentials, a newer schema), and restarting
+    // the daemon unchanged will not help.
     spdlog::error("{}", store.error());
-    return 1;
+    return 2;
   }
   EventLog event_log;
   EventHub hub(config.events.queue_max, config.events.subscribers_max);

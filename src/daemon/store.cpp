@@ -9,6 +9,7 @@
 #include <cmath>
 #include <ctime>
 
+#include "daemon/store_pg.hpp"
 #include "daemon/store_schema.hpp"
 
 namespace hyphae::daemon {
@@ -88,6 +89,7 @@ class SqliteStore final : public Store {
   Result<std::vector<AlertRow>, std::string> alerts(std::size_t resolved_limit) override;
   Result<std::vector<NodeRow>, std::string> nodes() override;
   Result<std::vector<ConnectionRow>, std::string> connections() override;
+  Result<std::vector<RouteRow>, std::string> routes() override;
 
  private:
   explicit SqliteStore(DbPtr db) : db_(std::move(db)) {}
@@ -119,8 +121,9 @@ class SqliteStore final : public Store {
   Result<void, std::string> prepare_all();
 
   DbPtr db_;
-  Stmt upsert_node_, upsert_connection_, insert_load_, insert_event_, put_alert_;
-  Stmt select_load_, select_events_, select_alerts_, select_nodes_, select_connections_;
+  Stmt upsert_node_, upsert_connection_, insert_load_, insert_event_, put_alert_, clear_routes_,
+      upsert_route_;
+  Stmt select_load_, select_events_, select_alerts_, select_nodes_, select_connections_, select_routes_;
 };
 
 Result<std::unique_ptr<Store>, std::string> SqliteStore::open(const std::filesystem::path& file) {
@@ -223,6 +226,18 @@ Result<void, std::string> SqliteStore::prepare_all() {
        "mesh_nodes "
        "ORDER BY node_id"},
       {&select_connections_, "SELECT a, b, rtt_ms, loss, state, updated FROM node_connections ORDER BY a, b"},
+      {&clear_routes_, "DELETE FROM mesh_routes"},
+      // An upsert, not a plain insert: one odd duplicate must not cost the
+      // whole snapshot.
+      {&upsert_route_,
+       "INSERT INTO mesh_routes (destination, next_hop, metric, seqno, router_id, feasible, selected, "
+       "updated) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (destination, next_hop) DO UPDATE SET "
+       "metric = excluded.metric, seqno = excluded.seqno, router_id = excluded.router_id, "
+       "feasible = excluded.feasible, selected = excluded.selected, updated = excluded.updated"},
+      {&select_routes_,
+       "SELECT destination, next_hop, metric, seqno, router_id, feasible, selected, updated FROM mesh_routes "
+       "ORDER BY destination, next_hop"},
   };
   for (const auto& [stmt, sql] : all) {
     auto s = prepare(sql);
@@ -267,6 +282,19 @@ Result<void, std::string> SqliteStore::write_snapshot(const Snapshot& s) {
       st.bind(5, l.connections);
       st.bind(6, l.requests);
       if (auto r = run(st, "cannot write load_history"); !r) return r;
+    }
+    if (auto r = run(clear_routes_.fresh(), "cannot clear mesh_routes"); !r) return r;
+    for (const auto& rt : s.routes) {
+      auto& st = upsert_route_.fresh();
+      st.bind(1, rt.destination);
+      st.bind(2, rt.next_hop);
+      st.bind(3, rt.metric);
+      st.bind(4, rt.seqno);
+      st.bind(5, rt.router_id);
+      st.bind(6, std::int64_t{rt.feasible});
+      st.bind(7, std::int64_t{rt.selected});
+      st.bind(8, rt.updated);
+      if (auto r = run(st, "cannot write mesh_routes"); !r) return r;
     }
     return exec("COMMIT", "cannot commit a snapshot");
   };
@@ -428,6 +456,25 @@ Result<std::vector<ConnectionRow>, std::string> SqliteStore::connections() {
   return out;
 }
 
+Result<std::vector<RouteRow>, std::string> SqliteStore::routes() {
+  auto& st = select_routes_.fresh();
+  std::vector<RouteRow> out;
+  int rc = 0;
+  while ((rc = st.step()) == SQLITE_ROW) {
+    out.push_back(RouteRow{.destination = st.text(0),
+                           .next_hop = st.text(1),
+                           .metric = st.int64(2),
+                           .seqno = st.int64(3),
+                           .router_id = st.text(4),
+                           .feasible = st.int64(5) != 0,
+                           .selected = st.int64(6) != 0,
+                           .updated = st.int64(7)});
+  }
+  st.fresh();
+  if (rc != SQLITE_DONE) return error("cannot read mesh_routes");
+  return out;
+}
+
 // Parses exactly `n` digits at `p` into `out`.
 bool digits(std::string_view s, std::size_t p, std::size_t n, int& out) {
   if (p + n > s.size()) return false;
@@ -517,9 +564,10 @@ Result<std::unique_ptr<Store>, std::string> open_store(std::string_view spec,
     return open_sqlite_store(p.is_absolute() ? p : data_dir / p);
   }
   if (spec.starts_with("postgresql://") || spec.starts_with("postgres://")) {
-    return fail(std::string("store: PostgreSQL is not supported by this build yet; use store = \"sqlite\""));
+    return open_postgres_store(std::string(spec));
   }
-  return fail(fmt::format("store: unknown store '{}'; use \"sqlite\" or \"sqlite:PATH\"", spec));
+  return fail(fmt::format(
+      "store: unknown store '{}'; use \"sqlite\", \"sqlite:PATH\" or \"postgresql://USER@HOST/DB\"", spec));
 }
 
 std::optional<std::int64_t> parse_time(std::string_view text) {

@@ -1,9 +1,9 @@
 // The daemon's history store (DESIGN.md §4): known nodes, connections, load
-// samples, events and alerts. `Store` is the interface; SQLite (WAL, in
-// data_dir/store.db) is the one backend today, and PostgreSQL can be added
-// behind the same calls. Timestamps are Unix milliseconds (UTC). Errors are
-// values; every failed call is also counted in errors() (the daemon exports
-// it as hyphae_store_errors_total).
+// samples, routes, events and alerts. `Store` is the interface; SQLite (WAL,
+// in data_dir/store.db) is the default backend, PostgreSQL the other. Timestamps are Unix milliseconds (UTC).
+// Errors are values; every failed call is also counted in errors() (the daemon exports it as
+// hyphae_store_errors_total). The PostgreSQL backend (store_pg.hpp) implements the same interface with the
+// same semantics.
 #pragma once
 
 #include <cstdint>
@@ -38,6 +38,21 @@ struct ConnectionRow {
   std::optional<double> loss;  // 0..1; null until links measure it
   std::string state;           // "connected", "connecting"
   std::int64_t updated = 0;
+};
+
+// mesh_routes: one entry of this node's routing table (per destination and
+// neighbour that announced it), as GET /api/mesh/routes shows it. Each
+// snapshot replaces the whole table: it is the table at snapshot time.
+struct RouteRow {
+  std::string destination;  // prefix, "fd12:...:1/128"
+  std::string next_hop;     // the neighbour's node id
+  std::int64_t metric = 0;  // 0xFFFF: unreachable (retracted)
+  std::int64_t seqno = 0;
+  std::string router_id;  // the originator
+  bool feasible = false;
+  bool selected = false;  // the entry in use for `destination`
+  std::int64_t updated = 0;
+  bool operator==(const RouteRow&) const = default;
 };
 
 // load_history: one sample of a node's load.
@@ -76,6 +91,7 @@ struct Snapshot {
   std::vector<NodeRow> nodes;
   std::vector<ConnectionRow> connections;
   std::vector<LoadRow> load;
+  std::vector<RouteRow> routes;  // replaces mesh_routes
 };
 
 class Store {
@@ -100,6 +116,8 @@ class Store {
   virtual Result<std::vector<AlertRow>, std::string> alerts(std::size_t resolved_limit) = 0;
   virtual Result<std::vector<NodeRow>, std::string> nodes() = 0;
   virtual Result<std::vector<ConnectionRow>, std::string> connections() = 0;
+  // The routes of the latest snapshot, by destination and next hop.
+  virtual Result<std::vector<RouteRow>, std::string> routes() = 0;
 
   // Failed calls since open.
   std::uint64_t errors() const { return errors_; }
@@ -115,8 +133,8 @@ int sqlite_schema_version();
 // current schema. Refuses a file whose schema is newer than this build knows.
 Result<std::unique_ptr<Store>, std::string> open_sqlite_store(const std::filesystem::path& file);
 
-// `store` in the config: "sqlite" (data_dir/store.db), "sqlite:PATH", or a
-// URL of a backend this build lacks (an error naming it).
+// `store` in the config: "sqlite" (data_dir/store.db), "sqlite:PATH", or
+// "postgresql://..." / "postgres://..." (a libpq connection URL).
 Result<std::unique_ptr<Store>, std::string> open_store(std::string_view spec,
                                                        const std::filesystem::path& data_dir);
 
