@@ -21,6 +21,7 @@ Duration jittered(Duration d, Rng& rng) {
 constexpr Duration kRetransmitMax = seconds(8);
 // First retransmission of a routed message: no one RTT describes a multi-hop path.
 constexpr Duration kRoutedRto = seconds(1);
+constexpr std::size_t kMaxRoutedRtt = 4096;  // destinations with an RTT estimate
 // A message for a node we have no route or key for yet is tried again this often.
 constexpr Duration kRouteRetry = milliseconds(250);
 constexpr std::size_t kMaxSenders = 4096;  // dedup windows kept (one per sender)
@@ -330,6 +331,10 @@ bool Node::deliver(Instant now, const crypto::NodeId& from, const wire::Message&
 void Node::on_message_ack(Instant now, const wire::MessageAck& a) {
   auto m = outbox_.remove(a.id);
   if (!m) return;
+  if (m->routed && m->attempts == 1) {
+    if (routed_rtt_.size() >= kMaxRoutedRtt && !routed_rtt_.contains(m->to)) routed_rtt_.clear();
+    routed_rtt_[m->to].add_sample(now - m->last_sent);
+  }
   if (auto done = messenger_.on_segment_acked(now, m->message_id)) {
     events_.push_back(MessageAcked{.id = done->id, .to = done->to, .latency = done->latency});
   }
@@ -446,6 +451,7 @@ void Node::flush_outbox(Instant now, const crypto::NodeId& peer) {
     wire::append_tlv(
         frame, wire::Message{.id = m->id, .type = m->type, .priority = m->priority, .payload = m->payload});
     Duration wait = kRoutedRto;
+    m->routed = link == nullptr;
     if (link != nullptr) {
       send_frame(now, *link, frame);
       wait = link->session.rtt().rto();  // RFC 6298-style backoff from the link's own RTO
@@ -454,7 +460,10 @@ void Node::flush_outbox(Instant now, const crypto::NodeId& peer) {
       return;  // the outbox lost this peer's segments of it; `due` is stale
     } else if (r == RoutedSend::no_route) {
       return wait_for_route(i);
+    } else if (auto rtt = routed_rtt_.find(peer); rtt != routed_rtt_.end()) {
+      wait = rtt->second.rto();  // measured end to end over the path
     }
+    m->last_sent = now;
     if (m->attempts > 0) counters_.messages_retransmitted += 1;
     for (std::uint32_t k = 0; k < m->attempts && wait < kRetransmitMax; ++k) wait = wait * 2;
     wait = std::min(wait, kRetransmitMax);

@@ -267,7 +267,10 @@ class Node {
   // and across reconnects, so delivery stays exactly-once. Bounded.
   std::map<crypto::NodeId, messaging::DedupWindow> seen_;
   std::unordered_map<crypto::NodeId, crypto::PublicKey> static_keys_;  // cache for sealing; bounded
-  std::map<crypto::NodeId, Instant> key_asked_;                        // RoutedKey requests in flight
+  // End-to-end RTT to nodes reached through the routing table, from acks of
+  // first attempts: their retransmission timer. Bounded like static_keys_.
+  std::unordered_map<crypto::NodeId, link::RttEstimator> routed_rtt_;
+  std::map<crypto::NodeId, Instant> key_asked_;  // RoutedKey requests in flight
   std::vector<Dial> dials_;
   messaging::Messenger messenger_;
   Outbox outbox_;                  // segments in flight

@@ -27,6 +27,8 @@ struct OutgoingMessage {
   Instant deadline;
   std::optional<Instant> next_send;  // nullopt: never sent yet, send as soon as the peer is up
   std::uint32_t attempts = 0;
+  Instant last_sent;    // for an RTT sample when the first attempt is acked (Karn)
+  bool routed = false;  // the last attempt went through the routing table, not a session
 };
 
 class Outbox {
