@@ -17,6 +17,7 @@
 #include "base/rng.hpp"
 #include "daemon/alerts_service.hpp"
 #include "daemon/api.hpp"
+#include "daemon/babel_runner.hpp"
 #include "daemon/event_hub.hpp"
 #include "daemon/event_log.hpp"
 #include "daemon/health.hpp"
@@ -312,6 +313,11 @@ class MembershipPersistence {
 }  // namespace
 
 int run_daemon(const Config& config) {
+  // A [[babel]] interface that does not exist is a config error (exit 2).
+  if (auto error = check_babel_interfaces(config); !error.empty()) {
+    spdlog::error("{}", error);
+    return 2;
+  }
   // First: a second daemon on this data_dir would share (and corrupt) its store.
   auto pid_file = PidFile::acquire(config.data_dir / "hyphae.pid");
   if (!pid_file) {
@@ -444,6 +450,26 @@ int run_daemon(const Config& config) {
     }
   }
 
+  // [[babel]]: plain Babel towards babeld/bird2 with the mesh's destinations
+  // redistributed into it (docs/routing.md, "Interface mode").
+  std::optional<BabelRunner> babel;
+  if (!config.babel.empty()) {
+    try {
+      babel.emplace(io, config.babel, routing::router_id_of(identity->id), Rng{seed_from_os()}, [&] {
+        return runner.with_node([&](node::Node& n, Instant) {
+          std::map<routing::Prefix, std::uint16_t> out{{routing::mesh_prefix_of(identity->id), 0}};
+          for (const auto& r : n.routes()) {
+            if (r.selected) out.try_emplace(r.destination, r.metric);
+          }
+          return out;
+        });
+      });
+    } catch (const std::exception& e) {
+      spdlog::error("{}", e.what());
+      return 1;
+    }
+  }
+
   asio::ip::tcp::acceptor acceptor(io);
   try {
     const auto api = runtime::to_asio(config.api, !config.api.is_v4());
@@ -468,6 +494,7 @@ int run_daemon(const Config& config) {
                      .events = event_log,
                      .advertise = advertise.to_string(),
                      .lan = lan ? &*lan : nullptr,
+                     .babel = babel ? &*babel : nullptr,
                      .store = store->get(),
                      .alerts = &alerts,
                      .hub = &hub,
@@ -492,6 +519,7 @@ int run_daemon(const Config& config) {
     }
   });
   if (lan) lan->start();
+  if (babel) babel->start();
 
   // Once a second: our load for membership acks, membership.json when due,
   // and the daemon's health (how late this very timer fired is the loop's lag).
@@ -565,6 +593,7 @@ int run_daemon(const Config& config) {
     pruning.stop();
     alerting.stop();
     if (lan) lan->stop();
+    if (babel) babel->stop();
     runner.stop();
     boost::system::error_code ec;
     acceptor.close(ec);
