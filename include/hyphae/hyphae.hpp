@@ -245,4 +245,7 @@ class MeshNode {
   std::unique_ptr<Impl> impl_;
 };
 
+// DESIGN.md §3 names the library's node `hyphae::Node`.
+using Node = MeshNode;
+
 }  // namespace hyphae

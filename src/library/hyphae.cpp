@@ -257,10 +257,11 @@ struct MeshNode::Impl {
     asio::post(io, [this] { dispatch(); });
   }
 
-  // `f` by value: a handler may replace itself (on_message from on_message),
-  // which must not destroy the function while it runs.
   template <class F, class... A>
-  void call_handler(F f, const A&... args) {
+  void call_handler(const F& slot, const A&... args) {
+    // A copy: a handler may replace itself (on_message from on_message),
+    // which must not destroy the function while it runs.
+    const F f = slot;
     if (!f) return;
     try {
       f(args...);

@@ -125,6 +125,31 @@ TEST(Library, SendIsDeliveredOnceAndAcknowledged) {
   EXPECT_EQ(inbox.size(), 1u);  // exactly once
 }
 
+TEST(Library, UndeliverableSendIsReportedAtItsDeadline) {
+  auto node = start({});
+  ASSERT_TRUE(node);
+  std::promise<Delivery> outcome;
+  node->on_delivery([&](const Delivery& d) { outcome.set_value(d); });
+  const NodeId nobody = *NodeId::parse(std::string(40, 'b'));
+  const auto id =
+      node->send(nobody, MessageType::task, Priority::low, "lost", SendOptions{.deadline = 200ms});
+  ASSERT_TRUE(id) << id.error().message;  // queued: nobody might still appear
+
+  auto f = outcome.get_future();
+  ASSERT_EQ(f.wait_for(kWait), std::future_status::ready);
+  const Delivery d = f.get();
+  EXPECT_EQ(d.id, *id);
+  EXPECT_EQ(d.to, nobody);
+  EXPECT_FALSE(d.delivered);
+  EXPECT_FALSE(d.failure.empty());
+  const Stats s = node->stats();
+  EXPECT_EQ(s.failed, 1u);
+  EXPECT_EQ(s.by_priority[static_cast<std::size_t>(Priority::low)].failed, 1u);
+  ASSERT_TRUE(s.success_rate);
+  EXPECT_DOUBLE_EQ(*s.success_rate, 0.0);
+  EXPECT_EQ(s.pending, 0u);
+}
+
 TEST(Library, QueryReturnsTheResponseAndHandlersCannotBlock) {
   std::promise<ErrorCode> query_in_handler;
   std::atomic<bool> once{false};
@@ -210,7 +235,7 @@ TEST(Library, StopWhileBusyFailsWaitersAndLaterCalls) {
   auto silent = start({.on_message = ignored.handler()});
   auto busy = start({.peers = {silent->listen_address()}});
   ASSERT_TRUE(silent && busy);
-  const std::vector<std::uint8_t> payload(64 * 1024, 7);
+  const std::vector<std::uint8_t> payload(std::size_t{64} * 1024, 7);
   for (int i = 0; i < 50; ++i)
     ASSERT_TRUE(busy->send(silent->node_id(), MessageType::task, Priority::low, payload));
   // A query nobody answers, blocked in another thread when stop() comes.
