@@ -235,10 +235,14 @@ void Node::on_transport(Instant now, Endpoint from, const wire::Transport& p) {
     return;
   }
   if (!was_confirmed) on_established(now, link);
+  acks_.clear();
   for (std::size_t i = 0; i < *count; ++i) {
     on_tlv(now, link, frame[i]);
-    if (!links_.contains(p.receiver_index)) break;  // a Close TLV removed the session
+    if (!links_.contains(p.receiver_index)) return;  // a Close TLV removed the session
   }
+  // One frame answers all the messages this one carried (at most
+  // kMaxTlvsPerFrame acks of 10 bytes: always fits).
+  if (!acks_.empty()) send_frame(now, link, acks_);
 }
 
 void Node::on_tlv(Instant now, Link& link, const wire::Tlv& tlv) {
@@ -285,10 +289,9 @@ void Node::on_message(Instant now, Link& link, const wire::Message& m) {
   auto from = link.session.remote_id();
   HYPHAE_ASSERT(from.has_value());
   if (!deliver(now, *from, m)) return;
-  // Acknowledge every copy: the previous ack may have been lost.
-  Bytes ack;
-  wire::append_tlv(ack, wire::MessageAck{.id = m.id});
-  send_frame(now, link, ack);
+  // Acknowledge every copy: the previous ack may have been lost. Sent when
+  // the whole frame has been read (on_transport), with the others.
+  wire::append_tlv(acks_, wire::MessageAck{.id = m.id});
 }
 
 bool Node::deliver(Instant now, const crypto::NodeId& from, const wire::Message& m) {
@@ -445,23 +448,40 @@ void Node::flush_outbox(Instant now, const crypto::NodeId& peer) {
     arm(now + kRouteRetry);
   };
   if (link == nullptr && !next_hop_to(peer)) return wait_for_route(0);
+  // On a session, as many segments share a datagram as fit (small messages
+  // then cost a fraction of a seal, a syscall and an ack each).
+  Bytes batch;
+  std::size_t batched = 0;
+  auto send_batch = [&] {
+    if (batched == 0) return;
+    send_frame(now, *link, batch);
+    batch.clear();
+    batched = 0;
+  };
   for (std::size_t i = 0; i < due.size(); ++i) {
     OutgoingMessage* m = due[i];
-    Bytes frame;
-    wire::append_tlv(
-        frame, wire::Message{.id = m->id, .type = m->type, .priority = m->priority, .payload = m->payload});
+    const wire::Message tlv{.id = m->id, .type = m->type, .priority = m->priority, .payload = m->payload};
     Duration wait = kRoutedRto;
     m->routed = link == nullptr;
     if (link != nullptr) {
-      send_frame(now, *link, frame);
+      if (batched == wire::kMaxTlvsPerFrame || batch.size() + wire::encoded_size(tlv) > wire::kMaxFrame) {
+        send_batch();
+      }
+      wire::append_tlv(batch, tlv);
+      batched += 1;
       wait = link->session.rtt().rto();  // RFC 6298-style backoff from the link's own RTO
-    } else if (auto r = send_routed(now, peer, frame); r == RoutedSend::too_large) {
-      fail_message(m->message_id, "too_large_to_route");
-      return;  // the outbox lost this peer's segments of it; `due` is stale
-    } else if (r == RoutedSend::no_route) {
-      return wait_for_route(i);
-    } else if (auto rtt = routed_rtt_.find(peer); rtt != routed_rtt_.end()) {
-      wait = rtt->second.rto();  // measured end to end over the path
+    } else {
+      Bytes frame;
+      wire::append_tlv(frame, tlv);
+      const auto r = send_routed(now, peer, frame);
+      if (r == RoutedSend::too_large) {
+        fail_message(m->message_id, "too_large_to_route");
+        return;  // the outbox lost this peer's segments of it; `due` is stale
+      }
+      if (r == RoutedSend::no_route) return wait_for_route(i);
+      if (auto rtt = routed_rtt_.find(peer); rtt != routed_rtt_.end()) {
+        wait = rtt->second.rto();  // measured end to end over the path
+      }
     }
     m->last_sent = now;
     if (m->attempts > 0) counters_.messages_retransmitted += 1;
@@ -471,6 +491,7 @@ void Node::flush_outbox(Instant now, const crypto::NodeId& peer) {
     m->next_send = now + jittered(wait, rng_);
     arm(*m->next_send);
   }
+  send_batch();
 }
 
 Result<std::uint64_t, SendError> Node::send(Instant now, const crypto::NodeId& to, wire::MessageType type,

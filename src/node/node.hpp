@@ -298,6 +298,8 @@ class Node {
   // is read-only). Reused so steady-state receive allocates nothing; a
   // frame's TLVs view into it until the next datagram.
   Bytes rx_scratch_;
+  // Acks for the messages in the frame being read, sent together after it.
+  Bytes acks_;
 };
 
 }  // namespace hyphae::node
