@@ -87,8 +87,11 @@ class NoDelayConnection(lab._NsHTTPConnection):
 
 class Sender(threading.Thread):
     """Posts messages over one keep-alive HTTP connection in a's namespace.
-    A 503 queue_full (or any other refusal) is retried with the same payload
-    after a short back-off: only 202-accepted messages count."""
+    A 503 queue_full is retried with the same payload after a short back-off:
+    only 202-accepted messages count. So is a 404 unknown_node: while b is
+    dead, a's route to d is withdrawn and (membership being empty in the lab)
+    a answers 404 for d although it still holds messages for d that it
+    delivers later; those refusals are counted and printed."""
 
     def __init__(self, node, to, next_seq, accepted, lock, stop):
         super().__init__(daemon=True)
