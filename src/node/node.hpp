@@ -167,8 +167,8 @@ class Node {
   const messaging::MessagingStats& messaging_stats() const { return messenger_.stats(); }
   const membership::Membership* membership() const { return membership_.get(); }
   const routing::Router* router() const { return router_.get(); }
-  // Whether `id` is a node this one can address: a neighbour, a member, or
-  // a routing destination.
+  // Whether `id` is a node this one can address: a neighbour, a member, a
+  // routing destination, or a node it has sent to before.
   bool knows(const crypto::NodeId& id) const;
   // Every route entry (empty without routing).
   std::vector<routing::RouteView> routes() const;

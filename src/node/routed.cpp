@@ -155,6 +155,9 @@ std::optional<crypto::NodeId> Node::next_hop_to(const crypto::NodeId& dst) const
 bool Node::knows(const crypto::NodeId& id) const {
   if (peers_.contains(id)) return true;
   if (membership_ && membership_->state_of(id)) return true;
+  // A node we have sealed to before stays known while its route is down
+  // (a relay restarting): its messages wait instead of being refused.
+  if (static_keys_.contains(id)) return true;
   return next_hop_to(id).has_value();
 }
 
