@@ -21,6 +21,13 @@ Duration jittered(Duration d, Rng& rng) {
 constexpr Duration kRetransmitMax = seconds(8);
 // First retransmission of a routed message: no one RTT describes a multi-hop path.
 constexpr Duration kRoutedRto = seconds(1);
+
+// SplitMix64's finaliser: a bijection that scatters its input.
+constexpr std::uint64_t mix64(std::uint64_t x) {
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
 constexpr std::size_t kMaxRoutedRtt = 4096;  // destinations with an RTT estimate
 // A message for a node we have no route or key for yet is tried again this often.
 constexpr Duration kRouteRetry = milliseconds(250);
@@ -54,7 +61,11 @@ Node::Node(const NodeConfig& config, const crypto::Identity& identity, crypto::K
       messenger_(config_.messaging),
       outbox_(config_.outbox_max),
       next_message_id_(rng_.next_u64() >> 1),
-      next_segment_id_(rng_.next_u64() >> 1),
+      // Random like message ids (a restarted sender must not reuse ids a
+      // receiver still remembers), but mixed from that one draw rather than
+      // a second: the rng stream every other part of the node sees (the
+      // simulator's seeds) stays as it was.
+      next_segment_id_(mix64(next_message_id_) >> 1),
       floods_(config_.flood) {
   if (config_.membership) {
     if (verifier == nullptr) {
