@@ -120,14 +120,27 @@ void Node::transmit(Endpoint to, Bytes data) {
   transmits_.push_back(Transmit{to, std::move(data)});
 }
 
+void Node::settle() {
+  if (!pump_due_) return;
+  pump_due_ = false;
+  pump_messages(last_now_);
+}
+
 std::optional<Transmit> Node::poll_transmit() {
+  settle();
   if (transmits_.empty()) return std::nullopt;
   Transmit t = std::move(transmits_.front());
   transmits_.pop_front();
   return t;
 }
 
+std::optional<Instant> Node::poll_deadline() {
+  settle();
+  return next_deadline_;
+}
+
 std::optional<NodeEvent> Node::poll_event() {
+  settle();
   if (events_.empty()) return std::nullopt;
   NodeEvent e = std::move(events_.front());
   events_.pop_front();
@@ -352,7 +365,7 @@ void Node::on_message_ack(Instant now, const wire::MessageAck& a) {
   if (auto done = messenger_.on_segment_acked(now, m->message_id)) {
     events_.push_back(MessageAcked{.id = done->id, .to = done->to, .latency = done->latency});
   }
-  pump_messages(now);
+  pump_due_ = true;
 }
 
 void Node::fail_message(std::uint64_t id, std::string_view reason) {
@@ -526,7 +539,7 @@ Result<std::uint64_t, SendError> Node::send(Instant now, const crypto::NodeId& t
   if (!options.id) next_message_id_ += 1;
   counters_.messages_sent += 1;
   arm(deadline);
-  pump_messages(now);
+  pump_due_ = true;
   return id;
 }
 

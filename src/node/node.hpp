@@ -153,10 +153,12 @@ class Node {
   // session_timeout. For a clean shutdown.
   void close_all(Instant now);
 
-  // Outputs.
+  // Outputs. Each first sends what the inputs since the last poll made
+  // sendable (see pump_due_), so a burst of send() calls or a datagram full
+  // of acks goes out in as few datagrams as fit.
   std::optional<Transmit> poll_transmit();
   std::optional<NodeEvent> poll_event();
-  std::optional<Instant> poll_deadline() const { return next_deadline_; }
+  std::optional<Instant> poll_deadline();
 
   // Queries.
   const crypto::NodeId& id() const { return identity_.id; }
@@ -241,6 +243,8 @@ class Node {
   // Moves chunks from the messenger's priority queues into the outbox while
   // their destinations' windows have room, and sends them.
   void pump_messages(Instant now);
+  // Runs a pump_messages deferred by send() or an ack (see pump_due_).
+  void settle();
   // Message `id` cannot be delivered: report it once and cancel its segments.
   void fail_message(std::uint64_t id, std::string_view reason);
   void transmit(Endpoint to, Bytes data);
@@ -260,6 +264,12 @@ class Node {
   Rng rng_;
   Instant last_now_;
   std::optional<Instant> next_deadline_;
+  // send() and acks make room or work for the messenger but do not pump it
+  // themselves: the outputs do, once (settle). Pumping per call sent one
+  // datagram per message when sends came one per call and acks one per
+  // datagram; deferred, they share datagrams (bench/messaging: 64 B messages
+  // per sender CPU-second 64 k -> 280-340 k).
+  bool pump_due_ = false;
 
   std::map<std::uint32_t, Link> links_;   // by our local index; ordered for deterministic ticks
   std::map<crypto::NodeId, Peer> peers_;  // connected neighbours
