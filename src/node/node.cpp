@@ -121,6 +121,11 @@ void Node::transmit(Endpoint to, Bytes data) {
 }
 
 void Node::settle() {
+  for (auto& [index, acks] : acks_) {
+    // A session closed since has no one to answer: the sender retransmits.
+    if (auto link = links_.find(index); link != links_.end()) send_frame(last_now_, link->second, acks.frame);
+  }
+  acks_.clear();
   if (!pump_due_) return;
   pump_due_ = false;
   pump_messages(last_now_);
@@ -259,14 +264,10 @@ void Node::on_transport(Instant now, Endpoint from, const wire::Transport& p) {
     return;
   }
   if (!was_confirmed) on_established(now, link);
-  acks_.clear();
   for (std::size_t i = 0; i < *count; ++i) {
     on_tlv(now, link, frame[i]);
     if (!links_.contains(p.receiver_index)) return;  // a Close TLV removed the session
   }
-  // One frame answers all the messages this one carried (at most
-  // kMaxTlvsPerFrame acks of 10 bytes: always fits).
-  if (!acks_.empty()) send_frame(now, link, acks_);
 }
 
 void Node::on_tlv(Instant now, Link& link, const wire::Tlv& tlv) {
@@ -313,9 +314,16 @@ void Node::on_message(Instant now, Link& link, const wire::Message& m) {
   auto from = link.session.remote_id();
   HYPHAE_ASSERT(from.has_value());
   if (!deliver(now, *from, m)) return;
-  // Acknowledge every copy: the previous ack may have been lost. Sent when
-  // the whole frame has been read (on_transport), with the others.
-  wire::append_tlv(acks_, wire::MessageAck{.id = m.id});
+  // Acknowledge every copy: the previous ack may have been lost. Sent at the
+  // next poll with the others for this session (at most kMaxTlvsPerFrame
+  // acks of 10 bytes: a full frame always fits).
+  const std::uint32_t index = link.session.local_index();
+  PendingAcks& acks = acks_[index];
+  wire::append_tlv(acks.frame, wire::MessageAck{.id = m.id});
+  if (++acks.count == wire::kMaxTlvsPerFrame) {
+    send_frame(now, link, acks.frame);
+    acks_.erase(index);
+  }
 }
 
 bool Node::deliver(Instant now, const crypto::NodeId& from, const wire::Message& m) {

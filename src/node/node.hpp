@@ -243,7 +243,8 @@ class Node {
   // Moves chunks from the messenger's priority queues into the outbox while
   // their destinations' windows have room, and sends them.
   void pump_messages(Instant now);
-  // Runs a pump_messages deferred by send() or an ack (see pump_due_).
+  // Runs a pump_messages deferred by send() or an ack (see pump_due_) and
+  // sends the acks gathered since the last poll (see acks_).
   void settle();
   // Message `id` cannot be delivered: report it once and cancel its segments.
   void fail_message(std::uint64_t id, std::string_view reason);
@@ -308,8 +309,15 @@ class Node {
   // is read-only). Reused so steady-state receive allocates nothing; a
   // frame's TLVs view into it until the next datagram.
   Bytes rx_scratch_;
-  // Acks for the messages in the frame being read, sent together after it.
-  Bytes acks_;
+  // Acks not sent yet, by the local index of the session they answer on:
+  // every message read since the last poll is acknowledged in one frame per
+  // session at settle() (or as soon as a frame's worth has gathered), not
+  // one frame per datagram received.
+  struct PendingAcks {
+    Bytes frame;
+    std::size_t count = 0;
+  };
+  std::map<std::uint32_t, PendingAcks> acks_;
 };
 
 }  // namespace hyphae::node
