@@ -173,10 +173,8 @@ void Router::on_tick(Instant now) {
   if (now >= next_full_) {
     // Smoothed metrics moved since the last look: hysteresis may let a better
     // route in now (babeld re-considers routes in its periodic pass too).
-    std::vector<Prefix> all;
-    all.reserve(table_.size());
-    for (const auto& [p, d] : table_) all.push_back(p);
-    for (const auto& p : all) reselect(now, p);
+    // (reselect neither adds nor removes destinations.)
+    for (auto& [p, d] : table_) reselect(now, p, d);
     pending_.full_all = true;
     const auto jitter =
         static_cast<std::int64_t>(rng_.below(static_cast<std::uint64_t>(config_.update_interval.ns / 8) + 1));
@@ -189,7 +187,7 @@ void Router::announce(Instant now, const Prefix& p, std::uint16_t metric) {
   advance(now);
   HYPHAE_ASSERT(metric < kInfinity);
   if (locals_.insert_or_assign(p, metric).second) ++local_plen_refs_[p.plen];
-  if (table_.contains(p)) reselect(now, p);  // our own prefix wins over learned routes
+  if (find_destination(p) != table_.end()) reselect(now, p);  // our own prefix wins over learned routes
   urgent(now, p);
   flush(now);
 }
@@ -252,7 +250,7 @@ std::vector<RouteView> Router::routes() const {
 }
 
 std::optional<RouteView> Router::selected(const Prefix& p) const {
-  auto it = table_.find(p);
+  auto it = find_destination(p);
   if (it == table_.end()) return std::nullopt;
   for (const auto& r : it->second.routes) {
     if (r.selected) {
@@ -262,6 +260,18 @@ std::optional<RouteView> Router::selected(const Prefix& p) const {
   return std::nullopt;
 }
 
+std::vector<RouteView> Router::selected_routes() const {
+  std::vector<RouteView> out;
+  out.reserve(table_.size());
+  for (const auto& [p, d] : table_) {
+    for (const auto& r : d.routes) {
+      if (r.selected)
+        out.push_back(RouteView{p, r.neighbour, metric_of(r), r.seqno, r.router_id, r.refmetric, true, true});
+    }
+  }
+  return out;
+}
+
 std::optional<NeighbourId> Router::next_hop(const Address& dst) const {
   for (int plen = 128; plen >= 0; --plen) {
     const auto len = static_cast<std::uint8_t>(plen);
@@ -269,7 +279,7 @@ std::optional<NeighbourId> Router::next_hop(const Address& dst) const {
     const Prefix q = Prefix::make(dst, len);
     if (local_plen_refs_[len] != 0 && locals_.contains(q)) return std::nullopt;
     if (plen_refs_[len] == 0) continue;
-    auto it = table_.find(q);
+    auto it = find_destination(q);
     if (it == table_.end()) continue;
     for (const auto& r : it->second.routes) {
       if (r.selected) return r.neighbour;
@@ -311,16 +321,19 @@ std::uint16_t Router::metric_of(const Route& r) const {
 bool Router::feasible(Instant now, const Prefix& p, const RouterId& id, std::uint16_t seqno,
                       std::uint16_t refmetric) const {
   if (refmetric == kInfinity) return true;
-  auto it = sources_.find({id, p});
-  if (it == sources_.end()) return true;
-  const Source& s = it->second;
-  if (now - s.used > config_.source_gc) return true;  // stale: a restarted origin must not be locked out
-  return seqno_newer(seqno, s.seqno) || (seqno == s.seqno && refmetric < s.metric);
+  return feasible_against(live_source(now, p, id), seqno, refmetric);
 }
 
-bool Router::usable(Instant now, const Prefix& p, const Route& r) const {
-  return r.refmetric != kInfinity && now < r.expires && metric_of(r) < kInfinity &&
-         feasible(now, p, r.router_id, r.seqno, r.refmetric);
+const Router::Source* Router::live_source(Instant now, const Prefix& p, const RouterId& id) const {
+  auto it = sources_.find({id, p});
+  if (it == sources_.end()) return nullptr;
+  // Stale: a restarted origin must not be locked out.
+  return now - it->second.used > config_.source_gc ? nullptr : &it->second;
+}
+
+bool Router::feasible_against(const Source* s, std::uint16_t seqno, std::uint16_t refmetric) {
+  if (refmetric == kInfinity || s == nullptr) return true;
+  return seqno_newer(seqno, s->seqno) || (seqno == s->seqno && refmetric < s->metric);
 }
 
 // babeld's route_smoothed_metric without the randomisation, and one-sided:
@@ -342,9 +355,12 @@ double Router::smoothed(Instant now, Route& r) const {
 }
 
 void Router::reselect(Instant now, const Prefix& p) {
-  auto it = table_.find(p);
+  auto it = find_destination(p);
   if (it == table_.end()) return;
-  Destination& d = it->second;
+  reselect(now, p, it->second);
+}
+
+void Router::reselect(Instant now, const Prefix& p, Destination& d) {
   if (locals_.contains(p)) {
     // We originate it: learned routes stay in the table for display only.
     for (auto& r : d.routes) r.selected = false;
@@ -352,11 +368,24 @@ void Router::reselect(Instant now, const Prefix& p) {
     d.lost_until.reset();
     return;
   }
+  // Whether a route may be selected: finite, not expired, over a link that
+  // is not infinite, and feasible. One source-table lookup per originator,
+  // not per route (nothing here changes sources_).
+  std::optional<RouterId> looked_up;
+  const Source* source = nullptr;
+  const auto is_usable = [&](const Route& r) {
+    if (r.refmetric == kInfinity || now >= r.expires || metric_of(r) >= kInfinity) return false;
+    if (looked_up != r.router_id) {
+      looked_up = r.router_id;
+      source = live_source(now, p, r.router_id);
+    }
+    return feasible_against(source, r.seqno, r.refmetric);
+  };
   Route* cur = nullptr;
   for (auto& r : d.routes) {
     if (r.selected) cur = &r;
   }
-  if (cur != nullptr && !usable(now, p, *cur)) {
+  if (cur != nullptr && !is_usable(*cur)) {
     cur->selected = false;  // retracted, expired, infinite or (never, by construction) unfeasible
     cur = nullptr;
   }
@@ -364,7 +393,7 @@ void Router::reselect(Instant now, const Prefix& p) {
   Route* best = nullptr;
   double best_smoothed = 0;
   for (auto& r : d.routes) {
-    if (!usable(now, p, r)) continue;
+    if (!is_usable(r)) continue;
     const double s = smoothed(now, r);
     if (best == nullptr || std::tie(s, r.neighbour) < std::tie(best_smoothed, best->neighbour)) {
       best = &r;
@@ -465,10 +494,11 @@ void Router::handle_update(Instant now, const NeighbourId& from, const Update& u
   if (u.metric != kInfinity && u.router_id == self_) return;  // our own route, come back around
   if (locals_.contains(p)) return;
 
-  auto it = table_.find(p);
+  auto it = find_destination(p);
+  Destination* dest = it == table_.end() ? nullptr : &it->second;
   Route* r = nullptr;
-  if (it != table_.end()) {
-    for (auto& x : it->second.routes) {
+  if (dest != nullptr) {
+    for (auto& x : dest->routes) {
       if (x.neighbour == from) r = &x;
     }
   }
@@ -480,7 +510,7 @@ void Router::handle_update(Instant now, const NeighbourId& from, const Update& u
     r->smoothed = kInfinity;
     r->expires = now + config_.hold_down;  // hold-down: kept, unselected
     note_timer(r->expires);
-    reselect(now, p);
+    reselect(now, p, *dest);
     return;
   }
   HYPHAE_ASSERT(u.router_id.has_value());  // the decoder drops finite updates without one
@@ -515,7 +545,7 @@ void Router::handle_update(Instant now, const NeighbourId& from, const Update& u
       ++counters_.table_full;
       return;
     }
-    Destination& d = destination(p);
+    dest = &destination(p);
     Route nr;
     nr.neighbour = from;
     nr.router_id = id;
@@ -526,11 +556,11 @@ void Router::handle_update(Instant now, const NeighbourId& from, const Update& u
     nr.expires = now + hold;
     nr.smoothed = metric_add(u.metric, cost);
     nr.smoothed_at = now;
-    d.routes.push_back(nr);
+    dest->routes.push_back(nr);
     ++route_count_;
   }
   note_timer(now + hold * 7 / 8);
-  reselect(now, p);
+  reselect(now, p, *dest);
   if (!is_feasible) maybe_request_unfeasible(now, from, p, id, u.seqno, metric_add(u.metric, cost));
   note_request_satisfied(now, p, id, u.seqno);
 }
@@ -650,7 +680,7 @@ void Router::handle_seqno_request(Instant now, const NeighbourId& from, const Se
   if (sel && sel->metric < kInfinity) successor = sel->next_hop;
   if (!successor || *successor == from) {
     successor.reset();
-    auto it = table_.find(p);
+    auto it = find_destination(p);
     if (it != table_.end()) {
       std::uint16_t best = kInfinity;
       for (const auto& x : it->second.routes) {
@@ -681,16 +711,29 @@ void Router::update_source(Instant now, const Prefix& p, const RouterId& id, std
 
 Router::Destination& Router::destination(const Prefix& p) {
   auto [it, inserted] = table_.try_emplace(p);
-  if (inserted) ++plen_refs_[p.plen];
+  if (inserted) {
+    ++plen_refs_[p.plen];
+    index_.emplace(p, it);
+  }
   return it->second;
 }
 
-std::map<Prefix, Router::Destination>::iterator Router::erase_destination(
-    std::map<Prefix, Destination>::iterator it) {
+Router::Table::iterator Router::erase_destination(Table::iterator it) {
   HYPHAE_ASSERT(plen_refs_[it->first.plen] > 0);
   --plen_refs_[it->first.plen];
   route_count_ -= it->second.routes.size();
+  index_.erase(it->first);
   return table_.erase(it);
+}
+
+Router::Table::iterator Router::find_destination(const Prefix& p) {
+  auto it = index_.find(p);
+  return it == index_.end() ? table_.end() : it->second;
+}
+
+Router::Table::const_iterator Router::find_destination(const Prefix& p) const {
+  auto it = index_.find(p);
+  return it == index_.end() ? table_.cend() : Table::const_iterator(it->second);
 }
 
 void Router::urgent(Instant now, const Prefix& p) {
@@ -764,7 +807,7 @@ void Router::housekeeping(Instant now) {
 
 std::optional<Router::Advertised> Router::advertisement(Instant now, const Prefix& p) {
   if (auto l = locals_.find(p); l != locals_.end()) return Advertised{self_, seqno_, l->second};
-  auto it = table_.find(p);
+  auto it = find_destination(p);
   if (it != table_.end()) {
     for (const auto& r : it->second.routes) {
       if (r.selected) return Advertised{r.router_id, r.seqno, metric_of(r)};
@@ -819,6 +862,7 @@ void Router::write_bodies(Instant now, std::optional<NeighbourId> to, const std:
       current_id = a->router_id;
     }
     append_tlv(body, u);
+    ++counters_.updates_out;
     if (a->metric != kInfinity && *a->router_id != self_)
       update_source(now, p, *a->router_id, a->seqno, a->metric);
   }

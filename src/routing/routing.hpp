@@ -27,11 +27,14 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <optional>
 #include <set>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "base/bytes.hpp"
@@ -115,6 +118,7 @@ struct RouterTransmit {
 
 struct RouterCounters {
   std::uint64_t packets_in = 0, bytes_in = 0, packets_out = 0, bytes_out = 0;
+  std::uint64_t updates_out = 0;           // Update TLVs (retractions too) in the bodies sent
   std::uint64_t bad_body = 0;              // framing error: the whole body dropped
   std::uint64_t unknown_neighbour = 0;     // body from a neighbour that was not added
   std::array<std::uint64_t, 4> ignored{};  // per Ignore reason
@@ -129,6 +133,12 @@ struct RouterCounters {
 class Router {
  public:
   Router(const RouterConfig& config, RouterId self, Rng rng, Instant now);
+  // Movable, not copyable: index_ holds iterators into table_ (a move keeps
+  // them valid, a copy would not).
+  Router(const Router&) = delete;
+  Router& operator=(const Router&) = delete;
+  Router(Router&&) = default;
+  Router& operator=(Router&&) = default;
 
   // Inputs. Costs are in [1, kInfinity]; 256 is one good hop.
   void add_neighbour(Instant now, const NeighbourId& n, std::uint16_t cost = 256);
@@ -156,6 +166,9 @@ class Router {
   // match is a prefix we announce ourselves.
   std::optional<NeighbourId> next_hop(const Address& dst) const;
   std::optional<RouteView> selected(const Prefix& p) const;
+  // The selected route of every destination that has one, by destination
+  // (routes() without the unselected entries, and cheaper).
+  std::vector<RouteView> selected_routes() const;
   bool is_local(const Address& dst) const;
   RouterId router_id() const { return self_; }
   std::uint16_t seqno() const { return seqno_; }
@@ -200,6 +213,15 @@ class Router {
     std::uint16_t metric = kInfinity;
     Instant used;
   };
+  using SourceKey = std::pair<RouterId, Prefix>;
+  struct SourceKeyHash {
+    std::size_t operator()(const SourceKey& k) const noexcept {
+      std::uint64_t id = 0;
+      std::memcpy(&id, k.first.bytes.data(), 8);
+      return PrefixHash{}(k.second) ^ static_cast<std::size_t>(id * 0x9e3779b97f4a7c15ULL);
+    }
+  };
+  using Table = std::map<Prefix, Destination>;
   struct Request {
     RouterId router_id;
     std::uint16_t seqno = 0;
@@ -240,9 +262,12 @@ class Router {
   std::uint16_t metric_of(const Route& r) const;
   bool feasible(Instant now, const Prefix& p, const RouterId& id, std::uint16_t seqno,
                 std::uint16_t refmetric) const;
-  bool usable(Instant now, const Prefix& p, const Route& r) const;
+  // The feasibility distance recorded for (id, p), or null if none or stale.
+  const Source* live_source(Instant now, const Prefix& p, const RouterId& id) const;
+  static bool feasible_against(const Source* s, std::uint16_t seqno, std::uint16_t refmetric);
   double smoothed(Instant now, Route& r) const;  // advances the smoothing to now
   void reselect(Instant now, const Prefix& p);
+  void reselect(Instant now, const Prefix& p, Destination& d);
   void after_selection(Instant now, const Prefix& p, Destination& d, const Route* sel);
   void maybe_request_unfeasible(Instant now, const NeighbourId& from, const Prefix& p, const RouterId& id,
                                 std::uint16_t seqno, std::uint16_t metric);
@@ -252,7 +277,10 @@ class Router {
   void update_source(Instant now, const Prefix& p, const RouterId& id, std::uint16_t seqno,
                      std::uint16_t metric);
   Destination& destination(const Prefix& p);
-  std::map<Prefix, Destination>::iterator erase_destination(std::map<Prefix, Destination>::iterator it);
+  Table::iterator erase_destination(Table::iterator it);
+  // table_.find by hash (index_): every received update looks its prefix up.
+  Table::iterator find_destination(const Prefix& p);
+  Table::const_iterator find_destination(const Prefix& p) const;
   void urgent(Instant now, const Prefix& p);
   void note_timer(Instant t);
   void emit(const RouteEvent& e);
@@ -276,11 +304,16 @@ class Router {
 
   std::map<NeighbourId, Neighbour> neighbours_;
   std::map<Prefix, std::uint16_t> locals_;  // announced prefix -> metric
-  std::map<Prefix, Destination> table_;
+  // Destinations, ordered (every iteration: dumps, expiry, neighbour loss),
+  // and an index over them for lookups by prefix.
+  Table table_;
+  std::unordered_map<Prefix, Table::iterator, PrefixHash> index_;
   std::array<std::uint32_t, 129> plen_refs_{};        // destinations per prefix length (next_hop's LPM)
   std::array<std::uint32_t, 129> local_plen_refs_{};  // announced prefixes per prefix length
   std::size_t route_count_ = 0;
-  std::map<std::pair<RouterId, Prefix>, Source> sources_;
+  // Feasibility distances: looked up per update, only ever erased in bulk
+  // (so no order of them reaches the output).
+  std::unordered_map<SourceKey, Source, SourceKeyHash> sources_;
   std::map<Prefix, Request> requests_;
   std::map<Prefix, Resend> resends_;
 

@@ -10,8 +10,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <compare>
 #include <vector>
 
+#include "base/rng.hpp"
 #include "routing/test_network.hpp"
 
 namespace hyphae::routing {
@@ -444,6 +447,40 @@ TEST(RouterNetwork, RingReroutesWithinOneSecondOfRemoveNeighbour) {
       EXPECT_EQ(net.walk(s, d), testing::TestNetwork::Walk::reached) << s << " -> " << d;
     }
   }
+}
+
+// The tables' keys compare word by word (types.hpp) for speed; the order
+// must be the bytes' lexicographic order, as the defaulted <=> gave, or
+// every table would iterate (and every router send) in a different order.
+template <std::size_t N>
+void expect_byte_order(Rng& rng) {
+  std::array<std::uint8_t, N> a{}, b{};
+  rng.fill(a);
+  b = a;
+  if (rng.below(4) != 0) b[rng.below(N)] = static_cast<std::uint8_t>(rng.below(256));  // differ in one byte
+  if (rng.below(8) == 0) rng.fill(b);
+  const auto want = std::lexicographical_compare_three_way(a.begin(), a.end(), b.begin(), b.end());
+  ASSERT_EQ(compare_bytes(a, b), want);
+  ASSERT_EQ(compare_bytes(b, a), 0 <=> want);
+  ASSERT_EQ(equal_bytes(a, b), a == b);
+}
+
+TEST(RoutingTypes, KeysOrderAsTheirBytes) {
+  Rng rng(7);
+  for (int i = 0; i < 20'000; ++i) {
+    expect_byte_order<8>(rng);
+    expect_byte_order<16>(rng);
+    expect_byte_order<20>(rng);
+  }
+  const Prefix p = *Prefix::parse("fd00::/64"), q = *Prefix::parse("fd00::/128"),
+               r = *Prefix::parse("fd01::/16");
+  EXPECT_LT(p, q);  // same bytes: the shorter prefix first
+  EXPECT_LT(q, r);
+  EXPECT_NE(p, q);
+  EXPECT_EQ(PrefixHash{}(q), PrefixHash{}(*Prefix::parse("fd00::/128")));
+  const RouterId low{{0, 0, 0, 0, 0, 0, 0, 0xff}}, high{{1, 0, 0, 0, 0, 0, 0, 0}};
+  EXPECT_LT(low, high);
+  EXPECT_LT(nb(0x7f), nb(0x80));
 }
 
 }  // namespace
