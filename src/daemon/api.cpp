@@ -69,10 +69,6 @@ HttpResponse reply(unsigned version, http::status status, std::string body,
   return res;
 }
 
-HttpResponse json_reply(const HttpRequest& req, const json& body, http::status status = http::status::ok) {
-  return reply(req.version(), status, body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n");
-}
-
 std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
 
 std::optional<std::string> query_param(std::string_view target, std::string_view key) {
@@ -199,7 +195,7 @@ HttpResponse get_nodes(ApiContext& ctx, const HttpRequest& req) {
                 {"nodes", std::move(nodes)}};
   });
   if (!body) return membership_off(req);
-  return json_reply(req, *body);
+  return json_response(200, *body, req.version());
 }
 
 // POST nodes/register {"address": "ip:port"}: join the mesh through that node.
@@ -222,7 +218,7 @@ HttpResponse register_node(ApiContext& ctx, const HttpRequest& req) {
     return true;
   });
   if (!joined) return membership_off(req);
-  return json_reply(req, {{"address", address->to_string()}, {"status", "joining"}}, http::status::accepted);
+  return json_response(202, {{"address", address->to_string()}, {"status", "joining"}}, req.version());
 }
 
 // GET nodes/bootstrap[?limit=K]: alive members ranked as bootstrap nodes
@@ -265,7 +261,7 @@ HttpResponse get_bootstrap(ApiContext& ctx, const HttpRequest& req) {
                    {"health", c.health},
                    {"region", c.region}});
   }
-  return json_reply(req, {{"candidates", out}});
+  return json_response(200, {{"candidates", out}}, req.version());
 }
 
 HttpResponse get_recent_events(ApiContext& ctx, const HttpRequest& req) {
@@ -276,7 +272,8 @@ HttpResponse get_recent_events(ApiContext& ctx, const HttpRequest& req) {
       return json_error(400, "bad_query", "'after' must be an event seq number", req.version());
     }
   }
-  return json_reply(req, {{"events", ctx.events.recent(after)}, {"last_seq", ctx.events.last_seq()}});
+  return json_response(200, {{"events", ctx.events.recent(after)}, {"last_seq", ctx.events.last_seq()}},
+                       req.version());
 }
 
 HttpResponse get_messages(ApiContext& ctx, const HttpRequest& req) {
@@ -289,7 +286,7 @@ HttpResponse get_messages(ApiContext& ctx, const HttpRequest& req) {
   }
   json out = json::array();
   for (const auto& e : ctx.inbox.after(after, kInboxPageMax)) out.push_back(to_json(e));
-  return json_reply(req, out);
+  return json_response(200, out, req.version());
 }
 
 json membership_stats_json(const membership::Membership* m) {
@@ -437,11 +434,13 @@ HttpResponse get_history(ApiContext& ctx, const HttpRequest& req) {
                            {"node_id", e.node_id},
                            {"data", d.is_discarded() ? json(e.data) : d}});
   }
-  return json_reply(req, {{"from", rfc3339_ms(*from)},
-                          {"to", rfc3339_ms(*to)},
-                          {"load", std::move(load_json)},
-                          {"events", std::move(events_json)},
-                          {"truncated", truncated}});
+  return json_response(200,
+                       {{"from", rfc3339_ms(*from)},
+                        {"to", rfc3339_ms(*to)},
+                        {"load", std::move(load_json)},
+                        {"events", std::move(events_json)},
+                        {"truncated", truncated}},
+                       req.version());
 }
 
 HttpResponse alerts_off(const HttpRequest& req) {
@@ -463,7 +462,7 @@ HttpResponse get_alerts(ApiContext& ctx, const HttpRequest& req) {
   for (auto s : {Severity::low, Severity::medium, Severity::high, Severity::critical}) {
     open[std::string(name(s))] = by_severity[static_cast<std::size_t>(s)];
   }
-  return json_reply(req, {{"alerts", std::move(out)}, {"unresolved", std::move(open)}});
+  return json_response(200, {{"alerts", std::move(out)}, {"unresolved", std::move(open)}}, req.version());
 }
 
 // alerts/{id} (GET), alerts/{id}/ack and alerts/{id}/resolve (POST).
@@ -494,7 +493,7 @@ HttpResponse alert_by_id(ApiContext& ctx, const HttpRequest& req, std::string_vi
   if (action.empty()) {
     const Alert* a = ctx.alerts->engine().find(id);
     if (a == nullptr) return unknown();
-    return json_reply(req, to_json(*a));
+    return json_response(200, to_json(*a), req.version());
   }
   auto r =
       action == "ack" ? ctx.alerts->acknowledge(id, unix_ms_now()) : ctx.alerts->resolve(id, unix_ms_now());
@@ -512,7 +511,7 @@ HttpResponse alert_by_id(ApiContext& ctx, const HttpRequest& req, std::string_vi
             req.version());
     }
   }
-  return json_reply(req, to_json(*r));
+  return json_response(200, to_json(*r), req.version());
 }
 
 std::vector<std::string> health_reasons(const ApiContext& ctx) {
@@ -522,8 +521,8 @@ std::vector<std::string> health_reasons(const ApiContext& ctx) {
 // GET /healthz: 200 {"status": "ok"}, or 503 {"status": "unhealthy", "reasons": [...]}.
 HttpResponse get_healthz(const ApiContext& ctx, const HttpRequest& req) {
   auto reasons = health_reasons(ctx);
-  if (reasons.empty()) return json_reply(req, {{"status", "ok"}});
-  return json_reply(req, {{"status", "unhealthy"}, {"reasons", reasons}}, http::status::service_unavailable);
+  if (reasons.empty()) return json_response(200, {{"status", "ok"}}, req.version());
+  return json_response(503, {{"status", "unhealthy"}, {"reasons", reasons}}, req.version());
 }
 
 // GET status: who this node is, where it listens, and counts an operator
@@ -629,13 +628,13 @@ ApiResult handle_api(ApiContext& ctx, const HttpRequest& req) {
   };
   if (route == "peers") {
     if (auto r = only(http::verb::get)) return *r;
-    return json_reply(req, peers_json(ctx));
+    return json_response(200, peers_json(ctx), req.version());
   }
   if (route == "routes") {
     if (auto r = only(http::verb::get)) return *r;
     json routes = ctx.runner.with_node([](node::Node& n, Instant) { return routes_json(n); });
     if (ctx.babel != nullptr) append_babel_routes(routes, *ctx.babel);
-    return json_reply(req, routes);
+    return json_response(200, routes, req.version());
   }
   if (route == "messages") {
     if (method == http::verb::post) {
@@ -656,7 +655,7 @@ ApiResult handle_api(ApiContext& ctx, const HttpRequest& req) {
     if (auto r = only(http::verb::get)) return *r;
     json stats = stats_json(ctx);
     stats["messaging"] = ctx.messages != nullptr ? ctx.messages->stats_json() : json();
-    return json_reply(req, stats);
+    return json_response(200, stats, req.version());
   }
   if (route == "nodes/discover") {
     if (auto r = only(http::verb::get)) return *r;
@@ -693,7 +692,7 @@ ApiResult handle_api(ApiContext& ctx, const HttpRequest& req) {
   if (route.starts_with("alerts/")) return alert_by_id(ctx, req, route.substr(7));
   if (route == "status") {
     if (auto r = only(http::verb::get)) return *r;
-    return json_reply(req, status_json(ctx));
+    return json_response(200, status_json(ctx), req.version());
   }
   return json_error(404, "not_found", "no such endpoint", req.version());
 }

@@ -10,11 +10,6 @@ namespace {
 std::int64_t to_sql(std::uint64_t v) { return static_cast<std::int64_t>(v); }
 std::uint64_t from_sql(std::int64_t v) { return static_cast<std::uint64_t>(v); }
 
-struct Finalize {
-  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
-};
-using Stmt = std::unique_ptr<sqlite3_stmt, Finalize>;
-
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS messages (
   id INTEGER PRIMARY KEY,
@@ -31,11 +26,6 @@ CREATE TABLE IF NOT EXISTS messages (
 CREATE INDEX IF NOT EXISTS messages_pending ON messages(state, created);
 )sql";
 
-std::string text_column(sqlite3_stmt* s, int c) {
-  const auto* p = sqlite3_column_text(s, c);
-  return p == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(p));
-}
-
 }  // namespace
 
 Result<MessageJournal, std::string> MessageJournal::open(const std::filesystem::path& file) {
@@ -48,6 +38,20 @@ Result<MessageJournal, std::string> MessageJournal::open(const std::filesystem::
   // the WAL file); only a power cut may take the last commits.
   for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", kSchema}) {
     if (auto r = j.exec(sql); !r) return fail(fmt::format("{}: {}", file.string(), r.error()));
+  }
+  const std::pair<Stmt*, const char*> statements[] = {
+      {&j.add_,
+       "INSERT OR REPLACE INTO messages (id, dst, type, priority, payload, reply_to, created, deadline, "
+       "state) "
+       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')"},
+      {&j.finish_, "UPDATE messages SET state = ?, finished = ? WHERE id = ?"},
+      {&j.pending_,
+       "SELECT id, dst, type, priority, payload, reply_to, created, deadline FROM messages "
+       "WHERE state = 'pending' ORDER BY created, id"},
+      {&j.prune_, "DELETE FROM messages WHERE state != 'pending' AND finished < ?"},
+  };
+  for (const auto& [stmt, sql] : statements) {
+    if (auto r = j.prepare(*stmt, sql); !r) return fail(fmt::format("{}: {}", file.string(), r.error()));
   }
   return j;
 }
@@ -68,80 +72,61 @@ Result<void, std::string> MessageJournal::exec(const char* sql) {
   return {};
 }
 
-Result<void, std::string> MessageJournal::add(const JournalMessage& m) {
-  sqlite3_stmt* raw = nullptr;
-  const char* sql =
-      "INSERT OR REPLACE INTO messages (id, dst, type, priority, payload, reply_to, created, deadline, "
-      "state) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')";
-  if (sqlite3_prepare_v2(db_.get(), sql, -1, &raw, nullptr) != SQLITE_OK) return fail(error("prepare"));
-  Stmt s(raw);
-  sqlite3_bind_int64(raw, 1, to_sql(m.id));
-  sqlite3_bind_text(raw, 2, m.to.data(), static_cast<int>(m.to.size()), SQLITE_TRANSIENT);
-  sqlite3_bind_text(raw, 3, m.type.data(), static_cast<int>(m.type.size()), SQLITE_TRANSIENT);
-  sqlite3_bind_text(raw, 4, m.priority.data(), static_cast<int>(m.priority.size()), SQLITE_TRANSIENT);
-  sqlite3_bind_blob64(raw, 5, m.payload.data(), m.payload.size(), SQLITE_TRANSIENT);
-  if (m.reply_to) {
-    sqlite3_bind_int64(raw, 6, to_sql(*m.reply_to));
-  } else {
-    sqlite3_bind_null(raw, 6);
+Result<void, std::string> MessageJournal::prepare(Stmt& into, const char* sql) {
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v3(db_.get(), sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK) {
+    return fail(error("prepare"));
   }
-  sqlite3_bind_int64(raw, 7, m.created);
-  sqlite3_bind_int64(raw, 8, m.deadline);
-  if (sqlite3_step(raw) != SQLITE_DONE) return fail(error("insert"));
+  into = Stmt(s);
+  return {};
+}
+
+Result<void, std::string> MessageJournal::add(const JournalMessage& m) {
+  Stmt& s = add_.fresh();
+  s.bind(1, to_sql(m.id));
+  s.bind(2, std::string_view(m.to));
+  s.bind(3, std::string_view(m.type));
+  s.bind(4, std::string_view(m.priority));
+  s.bind(5, ByteView(m.payload));
+  s.bind(6, m.reply_to ? std::optional(to_sql(*m.reply_to)) : std::nullopt);
+  s.bind(7, m.created);
+  s.bind(8, m.deadline);
+  if (s.step() != SQLITE_DONE) return fail(error("insert"));
   return {};
 }
 
 Result<void, std::string> MessageJournal::finish(std::uint64_t id, std::string_view state, std::int64_t at) {
-  sqlite3_stmt* raw = nullptr;
-  if (sqlite3_prepare_v2(db_.get(), "UPDATE messages SET state = ?, finished = ? WHERE id = ?", -1, &raw,
-                         nullptr) != SQLITE_OK) {
-    return fail(error("prepare"));
-  }
-  Stmt s(raw);
-  sqlite3_bind_text(raw, 1, state.data(), static_cast<int>(state.size()), SQLITE_TRANSIENT);
-  sqlite3_bind_int64(raw, 2, at);
-  sqlite3_bind_int64(raw, 3, to_sql(id));
-  if (sqlite3_step(raw) != SQLITE_DONE) return fail(error("update"));
+  Stmt& s = finish_.fresh();
+  s.bind(1, state);
+  s.bind(2, at);
+  s.bind(3, to_sql(id));
+  if (s.step() != SQLITE_DONE) return fail(error("update"));
   return {};
 }
 
 Result<std::vector<JournalMessage>, std::string> MessageJournal::pending() {
-  sqlite3_stmt* raw = nullptr;
-  if (sqlite3_prepare_v2(db_.get(),
-                         "SELECT id, dst, type, priority, payload, reply_to, created, deadline FROM messages "
-                         "WHERE state = 'pending' ORDER BY created, id",
-                         -1, &raw, nullptr) != SQLITE_OK) {
-    return fail(error("prepare"));
-  }
-  Stmt s(raw);
+  Stmt& s = pending_.fresh();
   std::vector<JournalMessage> out;
   int rc = 0;
-  while ((rc = sqlite3_step(raw)) == SQLITE_ROW) {
-    JournalMessage m{.id = from_sql(sqlite3_column_int64(raw, 0)),
-                     .to = text_column(raw, 1),
-                     .type = text_column(raw, 2),
-                     .priority = text_column(raw, 3)};
-    const auto* blob = static_cast<const std::uint8_t*>(sqlite3_column_blob(raw, 4));
-    m.payload.assign(blob, blob + sqlite3_column_bytes(raw, 4));
-    if (sqlite3_column_type(raw, 5) != SQLITE_NULL) m.reply_to = from_sql(sqlite3_column_int64(raw, 5));
-    m.created = sqlite3_column_int64(raw, 6);
-    m.deadline = sqlite3_column_int64(raw, 7);
-    out.push_back(std::move(m));
+  while ((rc = s.step()) == SQLITE_ROW) {
+    out.push_back(
+        JournalMessage{.id = from_sql(s.int64(0)),
+                       .to = s.text(1),
+                       .type = s.text(2),
+                       .priority = s.text(3),
+                       .payload = s.blob(4),
+                       .reply_to = s.is_null(5) ? std::nullopt : std::optional(from_sql(s.int64(5))),
+                       .created = s.int64(6),
+                       .deadline = s.int64(7)});
   }
   if (rc != SQLITE_DONE) return fail(error("select"));
   return out;
 }
 
 Result<std::int64_t, std::string> MessageJournal::prune(std::int64_t before) {
-  sqlite3_stmt* raw = nullptr;
-  if (sqlite3_prepare_v2(db_.get(), "DELETE FROM messages WHERE state != 'pending' AND finished < ?", -1,
-                         &raw, nullptr) != SQLITE_OK) {
-    return fail(error("prepare"));
-  }
-  Stmt s(raw);
-  sqlite3_bind_int64(raw, 1, before);
-  if (sqlite3_step(raw) != SQLITE_DONE) return fail(error("delete"));
+  Stmt& s = prune_.fresh();
+  s.bind(1, before);
+  if (s.step() != SQLITE_DONE) return fail(error("delete"));
   return static_cast<std::int64_t>(sqlite3_changes(db_.get()));
 }
 

@@ -9,8 +9,6 @@
 // PostgreSQL server elsewhere, while a node's outbox must be on its own disk.
 #pragma once
 
-#include <sqlite3.h>
-
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -20,6 +18,7 @@
 
 #include "base/bytes.hpp"
 #include "base/result.hpp"
+#include "daemon/sqlite_stmt.hpp"
 
 namespace hyphae::daemon {
 
@@ -51,14 +50,13 @@ class MessageJournal {
   std::uint64_t errors() const { return errors_; }
 
  private:
-  struct Close {
-    void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-  };
   explicit MessageJournal(sqlite3* db) : db_(db) {}
   Result<void, std::string> exec(const char* sql);
+  Result<void, std::string> prepare(Stmt& into, const char* sql);
   std::string error(std::string_view what);
 
-  std::unique_ptr<sqlite3, Close> db_;
+  DbPtr db_;
+  Stmt add_, finish_, pending_, prune_;
   std::uint64_t errors_ = 0;
 };
 
