@@ -39,6 +39,22 @@ std::string_view name(MemberEvent::Kind k) {
   return "unknown";
 }
 
+std::string_view name(Traffic t) {
+  switch (t) {
+    case Traffic::probe:
+      return "probe";
+    case Traffic::gossip:
+      return "gossip";
+    case Traffic::sync_request:
+      return "sync_request";
+    case Traffic::sync_answer:
+      return "sync_answer";
+    case Traffic::other:
+      return "other";
+  }
+  return "unknown";
+}
+
 Instant Membership::Suspicion::deadline() const { return start + timeout.after(confirmers.size()); }
 
 Membership::Membership(const MembershipConfig& config, const crypto::Identity& identity, Verifier& verifier,
@@ -146,7 +162,7 @@ void Membership::on_tick(Instant now) {
     if (config_.lifeguard && !r.nacked && now >= r.nack_at) {
       GossipWriter w(identity_.id);
       w.add(Nack{r.their_seq});
-      send(r.requester, w, false);
+      send(r.requester, w, false, Traffic::probe);
       r.nacked = true;
     }
     it = now >= r.expires ? relays_.erase(it) : std::next(it);
@@ -222,7 +238,7 @@ void Membership::leave(Instant now) {
   for (const auto& id : random_members(fanout, nullptr, now, false)) {
     GossipWriter w(identity_.id);
     w.add(RecordItem{*self.record});
-    send(members_.get(id).address, w, false);
+    send(members_.get(id).address, w, false, Traffic::other);
   }
   left_ = true;
   deadline_.reset();
@@ -493,7 +509,7 @@ void Membership::start_probe(Instant now) {
   w.add(RecordItem{*self().record});
   // Lifeguard's buddy system: a suspect hears of it from the probe itself.
   if (config_.lifeguard && m.state == State::suspect) w.add(RecordItem{*m.record});
-  send(m.address, w, true);
+  send(m.address, w, true, Traffic::probe);
 }
 
 void Membership::finish_probe(Instant now) {
@@ -526,7 +542,7 @@ void Membership::send_indirect(Instant now) {
   for (const auto& h : helpers) {
     GossipWriter w(identity_.id);
     w.add(PingReq{p.seq, p.target, p.address});
-    send(members_.get(h).address, w, false);
+    send(members_.get(h).address, w, false, Traffic::probe);
     counters_.indirect_probes += 1;
   }
   if (config_.lifeguard) p.expected_nacks = helpers.size();
@@ -534,7 +550,7 @@ void Membership::send_indirect(Instant now) {
   // TCP ping here): one lost datagram should not make a suspect.
   GossipWriter w(identity_.id);
   w.add(Ping{p.seq, p.target});
-  send(p.address, w, false);
+  send(p.address, w, false, Traffic::probe);
 }
 
 void Membership::on_ack(Instant now, const Ack& a) {
@@ -542,7 +558,7 @@ void Membership::on_ack(Instant now, const Ack& a) {
   if (auto r = relays_.find(a.seq); r != relays_.end() && !a.forwarded) {
     GossipWriter w(identity_.id);
     w.add(Ack{.seq = r->second.their_seq, .forwarded = true});
-    send(r->second.requester, w, false);
+    send(r->second.requester, w, false, Traffic::probe);
     relays_.erase(r);
     return;
   }
@@ -582,7 +598,7 @@ void Membership::on_ping(Instant /*now*/, Endpoint from, const Ping& p) {
   }
   GossipWriter w(identity_.id);
   w.add(Ack{.seq = p.seq, .forwarded = false, .resources = resources_});
-  send(from, w, true);
+  send(from, w, true, Traffic::probe);
 }
 
 void Membership::on_ping_req(Instant now, Endpoint from, const PingReq& p) {
@@ -597,7 +613,7 @@ void Membership::on_ping_req(Instant now, Endpoint from, const PingReq& p) {
                        .expires = now + config_.probe_interval};
   GossipWriter w(identity_.id);
   w.add(Ping{seq, p.target});
-  send(p.target_address, w, false);
+  send(p.target_address, w, false, Traffic::probe);
 }
 
 void Membership::adjust_awareness(int delta) {
@@ -643,11 +659,14 @@ void Membership::piggyback(GossipWriter& w) {
   }
 }
 
-void Membership::send(Endpoint to, GossipWriter& w, bool with_gossip) {
+void Membership::send(Endpoint to, GossipWriter& w, bool with_gossip, Traffic kind) {
+  const std::size_t before = w.size();
   if (with_gossip) piggyback(w);
   Bytes data = w.finish();
   counters_.packets_out += 1;
   counters_.bytes_out += data.size();
+  counters_.bytes_out_by[static_cast<std::size_t>(kind)] += before;
+  counters_.bytes_out_by[static_cast<std::size_t>(Traffic::gossip)] += data.size() - before;
   transmits_.push_back({to, std::move(data)});
 }
 
@@ -656,7 +675,7 @@ void Membership::gossip(Instant now) {
   for (const auto& id : random_members(config_.gossip_fanout, nullptr, now, true)) {
     if (broadcasts_.empty()) break;
     GossipWriter w(identity_.id);
-    send(members_.get(id).address, w, true);
+    send(members_.get(id).address, w, true, Traffic::gossip);
   }
 }
 
@@ -699,7 +718,7 @@ void Membership::answer_sync(Endpoint from, std::size_t request_size, const cryp
     if (w.size() + rec.size() + 3 > budget) break;
     w.add(RecordItem{rec});
   }
-  send(from, w, false);
+  send(from, w, false, Traffic::sync_answer);
 }
 
 void Membership::send_corrections(Endpoint to, std::size_t request_size) {
@@ -713,7 +732,7 @@ void Membership::send_corrections(Endpoint to, std::size_t request_size) {
   }
   if (w.items() == 0) return;
   counters_.corrections += 1;
-  send(to, w, false);
+  send(to, w, false, Traffic::other);
 }
 
 void Membership::send_sync(Endpoint to, bool reply) {
@@ -729,7 +748,7 @@ void Membership::send_sync(Endpoint to, bool reply) {
       w.add(Sync{.reply = true, .cookie = cookie->second});
     }
     w.add(RecordItem{*self().record});
-    send(to, w, false);
+    send(to, w, false, Traffic::sync_request);
     return;
   }
   // Our own record first, then everything else; as many datagrams as it takes.
@@ -744,7 +763,7 @@ void Membership::send_sync(Endpoint to, bool reply) {
     GossipWriter w(identity_.id);
     w.add(Sync{.reply = false, .cookie = cookie_for(to)});
     while (i < records.size() && w.add(RecordItem{*records[i]})) ++i;
-    send(to, w, false);
+    send(to, w, false, Traffic::sync_answer);
   } while (i < records.size());
 }
 

@@ -57,6 +57,14 @@ struct MembershipConfig {
   std::size_t sync_replies_per_second = 100;  // whole-table answers (each many datagrams): a bandwidth cap
 };
 
+// What the bytes a member sends are for (MembershipCounters::bytes_out_by):
+// probes (ping, ack, ping-req, nack), records piggybacked as gossip (with the
+// header of a datagram that carries nothing else), sync requests, sync
+// answers (tables), the rest (corrections, leave).
+enum class Traffic : std::uint8_t { probe, gossip, sync_request, sync_answer, other };
+inline constexpr std::size_t kTrafficKinds = 5;
+std::string_view name(Traffic t);
+
 struct MemberEvent {
   enum class Kind : std::uint8_t { discovered, suspect, failed, recovered, left, address_changed };
   Kind kind = Kind::discovered;
@@ -98,6 +106,7 @@ struct MembershipCounters {
   std::uint64_t probes = 0, probe_failures = 0, indirect_probes = 0, refutations = 0;
   std::uint64_t suspicions = 0, deaths_declared = 0;
   std::uint64_t corrections = 0;  // newer alive records sent back to a sender of stale suspicions
+  std::array<std::uint64_t, kTrafficKinds> bytes_out_by{};  // index: Traffic
 
   // The drop counters above with their snake_case names: the one list the
   // daemon's /metrics and stats both report.
@@ -244,7 +253,7 @@ class Membership {
   std::uint64_t cookie_for(const Endpoint& e) const;
   // Newer alive records to a sender of stale suspicions (corrections_).
   void send_corrections(Endpoint to, std::size_t request_size);
-  void send(Endpoint to, GossipWriter& w, bool piggyback);
+  void send(Endpoint to, GossipWriter& w, bool piggyback, Traffic kind);
   void piggyback(GossipWriter& w);
   std::uint32_t retransmit_limit() const;
   std::vector<crypto::NodeId> random_members(std::size_t k, const crypto::NodeId* exclude, Instant now,

@@ -111,6 +111,20 @@ void membership_summary(const World& w, const Scenario& scenario, ordered_json& 
                      {"suspicions", st.suspicions},
                      {"control_bytes_per_node_per_s", round3(bytes_per_node_s)},
                      {"steady_bytes_per_node_per_s", round3(steady_per_node_s)}};
+  // Where the bytes went (live nodes), over the run and in the steady window.
+  const auto kinds = w.membership_bytes_by_kind();
+  const auto kinds_window = w.membership_bytes_by_kind_at_window();
+  ordered_json by_kind, steady_by_kind;
+  for (std::size_t k = 0; k < kinds.size(); ++k) {
+    const auto name = std::string(membership::name(static_cast<membership::Traffic>(k)));
+    by_kind[name] = round3(static_cast<double>(kinds[k]) / n / seconds);
+    if (kinds_window) {
+      steady_by_kind[name] =
+          round3(static_cast<double>(kinds[k] - (*kinds_window)[k]) / n / World::kSteadyWindow.seconds());
+    }
+  }
+  j["membership"]["bytes_per_node_per_s_by_kind"] = by_kind;
+  if (kinds_window) j["membership"]["steady_bytes_per_node_per_s_by_kind"] = steady_by_kind;
   if (ms.converge_within && (!converged || *converged - w.start() > *ms.converge_within)) {
     failed.push_back(fmt::format(
         "membership converge_within {:.1f} s: {}", ms.converge_within->seconds(),
@@ -138,6 +152,10 @@ void routing_summary(const World& w, const Scenario& scenario, ordered_json& j,
                                                           static_cast<double>(w.size()) / seconds)},
                   {"peak_packets_per_s_any_node_before_fault", round3(w.peak_routing_packets_per_s_before())},
                   {"peak_packets_per_s_any_node_after_fault", round3(w.peak_routing_packets_per_s_after())},
+                  {"peak_updates_per_s_any_node_before_fault", round3(w.peak_routing_updates_per_s_before())},
+                  {"peak_updates_per_s_any_node_converged_before_fault",
+                   round3(w.peak_routing_updates_per_s_converged())},
+                  {"peak_updates_per_s_any_node_after_fault", round3(w.peak_routing_updates_per_s_after())},
                   {"loop_checks", w.loop_checks()}};
   if (rs.converge_within && (!converged || *converged - w.start() > *rs.converge_within)) {
     failed.push_back(fmt::format(
@@ -340,11 +358,15 @@ std::string SimSummary::to_text() const {
     out += fmt::format(
         "routing: every node routes to its component at {}, again after the last fault at {}; control "
         "bytes/s per node {:.0f}; peak routing packets/s at any node {:.0f} before the first fault, {:.0f} "
+        "after; peak updates/s at any node {:.0f} before the first fault ({:.0f} once converged), {:.0f} "
         "after; {} loop checks, no loop\n",
         at(r["routes_converged_at_ms"]), at(r["routes_reconverged_at_ms"]),
         r["control_bytes_per_node_per_s"].get<double>(),
         r["peak_packets_per_s_any_node_before_fault"].get<double>(),
-        r["peak_packets_per_s_any_node_after_fault"].get<double>(), r["loop_checks"].get<std::uint64_t>());
+        r["peak_packets_per_s_any_node_after_fault"].get<double>(),
+        r["peak_updates_per_s_any_node_before_fault"].get<double>(),
+        r["peak_updates_per_s_any_node_converged_before_fault"].get<double>(),
+        r["peak_updates_per_s_any_node_after_fault"].get<double>(), r["loop_checks"].get<std::uint64_t>());
   }
   if (j.contains("membership")) {
     const auto& m = j["membership"];

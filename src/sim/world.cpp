@@ -522,6 +522,7 @@ void World::check_membership_view() {
   if (!config_.membership) return;
   if (!membership_bytes_window_ && now_ >= Instant{} + scenario_.duration - kSteadyWindow) {
     membership_bytes_window_ = membership_bytes_out();
+    membership_kinds_window_ = membership_bytes_by_kind();
   }
   if (membership_converged_at_) return;
   for (const auto& s : slots_) {
@@ -549,6 +550,16 @@ std::uint64_t World::membership_bytes_out() const {
   for (const auto& s : slots_) {
     total += s.membership_bytes_before;
     if (s.node && s.node->membership()) total += s.node->membership()->counters().bytes_out;
+  }
+  return total;
+}
+
+std::array<std::uint64_t, membership::kTrafficKinds> World::membership_bytes_by_kind() const {
+  std::array<std::uint64_t, membership::kTrafficKinds> total{};
+  for (const auto& s : slots_) {
+    if (!s.node || !s.node->membership()) continue;
+    const auto& by = s.node->membership()->counters().bytes_out_by;
+    for (std::size_t k = 0; k < total.size(); ++k) total[k] += by[k];
   }
   return total;
 }

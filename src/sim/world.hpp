@@ -29,6 +29,7 @@
 #include "crypto/key_source.hpp"
 #include "membership/verifier.hpp"
 #include "node/node.hpp"
+#include "routing/types.hpp"
 #include "sim/event_queue.hpp"
 #include "sim/network.hpp"
 #include "sim/scenario.hpp"
@@ -158,6 +159,12 @@ class World {
   // interval, before the first fault and from it on (a storm shows here).
   double peak_routing_packets_per_s_before() const { return peak_routing_rate_[0]; }
   double peak_routing_packets_per_s_after() const { return peak_routing_rate_[1]; }
+  // The same for Update TLVs (retractions included), and the peak before the
+  // first fault counted only from the check at which routes converged (the
+  // steady state a fault's burst compares with, without the mesh forming).
+  double peak_routing_updates_per_s_before() const { return peak_update_rate_[0]; }
+  double peak_routing_updates_per_s_after() const { return peak_update_rate_[1]; }
+  double peak_routing_updates_per_s_converged() const { return peak_update_rate_[2]; }
   std::uint64_t loop_checks() const { return loop_checks_; }
 
   // Membership: first check at which every live node knew every node.
@@ -168,6 +175,12 @@ class World {
   std::uint64_t membership_bytes_out() const;
   // membership_bytes_out() as it was `window` before the end of the run (for a steady-state rate).
   std::optional<std::uint64_t> membership_bytes_at_window() const { return membership_bytes_window_; }
+  // The same split by what the bytes were for (membership::Traffic), live nodes only.
+  std::array<std::uint64_t, membership::kTrafficKinds> membership_bytes_by_kind() const;
+  std::optional<std::array<std::uint64_t, membership::kTrafficKinds>> membership_bytes_by_kind_at_window()
+      const {
+    return membership_kinds_window_;
+  }
   static constexpr Duration kSteadyWindow = seconds(10);
 
  private:
@@ -253,14 +266,19 @@ class World {
   membership::MemoVerifier verifier_;  // shared: a pure function, computed once per record
   std::optional<Instant> membership_converged_at_;
   std::optional<std::uint64_t> membership_bytes_window_;
+  std::optional<std::array<std::uint64_t, membership::kTrafficKinds>> membership_kinds_window_;
   // Routing (routing_checks.cpp).
   void check_routing();
-  bool every_node_routes_to_its_component() const;
+  bool every_node_routes_to_its_component();
   std::optional<Violation> find_routing_loop();
+  void note_routing_rates();
   std::optional<Instant> routes_converged_at_;
   std::optional<Instant> routes_reconverged_at_;
   std::vector<std::uint64_t> routing_packets_seen_;  // per node, at the last check
   std::array<double, 2> peak_routing_rate_{};
+  std::vector<std::uint64_t> routing_updates_seen_;  // per node, at the last check
+  std::array<double, 3> peak_update_rate_{};         // before, after, converged before the fault
+  std::unordered_map<routing::Prefix, NodeIndex, routing::PrefixHash> prefix_owner_;  // mesh /128 -> node
   std::uint64_t loop_checks_ = 0;
 };
 
