@@ -367,10 +367,11 @@ void Node::on_message_ack(Instant now, const wire::MessageAck& a) {
   auto m = outbox_.remove(a.id);
   if (!m) return;
   if (m->routed && m->attempts == 1) {
-    if (routed_rtt_.size() >= kMaxRoutedRtt && !routed_rtt_.contains(m->to)) routed_rtt_.clear();
-    routed_rtt_[m->to].add_sample(now - m->last_sent);
+    const crypto::NodeId& to = m->segment.to;
+    if (routed_rtt_.size() >= kMaxRoutedRtt && !routed_rtt_.contains(to)) routed_rtt_.clear();
+    routed_rtt_[to].add_sample(now - m->last_sent);
   }
-  if (auto done = messenger_.on_segment_acked(now, m->message_id)) {
+  if (auto done = messenger_.on_segment_acked(now, m->segment.message_id)) {
     events_.push_back(MessageAcked{.id = done->id, .to = done->to, .latency = done->latency});
   }
   pump_due_ = true;
@@ -392,14 +393,7 @@ void Node::pump_messages(Instant now) {
   };
   while (auto seg = messenger_.next_segment(room)) {
     touched.insert(seg->to);
-    outbox_.add(OutgoingMessage{.id = next_segment_id_++,
-                                .message_id = seg->message_id,
-                                .to = seg->to,
-                                .type = seg->type,
-                                .priority = seg->priority,
-                                .payload = std::move(seg->bytes),
-                                .created = seg->created,
-                                .deadline = seg->deadline});
+    outbox_.add(OutgoingMessage{.id = next_segment_id_++, .segment = std::move(*seg)});
   }
   for (const auto& to : touched) flush_outbox(now, to);
 }
@@ -492,7 +486,8 @@ void Node::flush_outbox(Instant now, const crypto::NodeId& peer) {
   };
   for (std::size_t i = 0; i < due.size(); ++i) {
     OutgoingMessage* m = due[i];
-    const wire::Message tlv{.id = m->id, .type = m->type, .priority = m->priority, .payload = m->payload};
+    const messaging::Segment& seg = m->segment;
+    const wire::Message tlv{.id = m->id, .type = seg.type, .priority = seg.priority, .payload = seg.bytes};
     Duration wait = kRoutedRto;
     m->routed = link == nullptr;
     if (link != nullptr) {
@@ -507,7 +502,7 @@ void Node::flush_outbox(Instant now, const crypto::NodeId& peer) {
       wire::append_tlv(frame, tlv);
       const auto r = send_routed(now, peer, frame);
       if (r == RoutedSend::too_large) {
-        fail_message(m->message_id, "too_large_to_route");
+        fail_message(seg.message_id, "too_large_to_route");
         return;  // the outbox lost this peer's segments of it; `due` is stale
       }
       if (r == RoutedSend::no_route) return wait_for_route(i);
@@ -768,7 +763,9 @@ void Node::tick_dials(Instant now) {
 
 void Node::tick_outbox(Instant now) {
   for (OutgoingMessage& m : outbox_.take_expired(now)) {
-    fail_message(m.message_id, peers_.contains(m.to) || next_hop_to(m.to) ? "deadline" : "peer_unreachable");
+    const crypto::NodeId& to = m.segment.to;
+    fail_message(m.segment.message_id,
+                 peers_.contains(to) || next_hop_to(to) ? "deadline" : "peer_unreachable");
   }
   for (const auto& f : messenger_.take_expired(now)) {
     outbox_.remove_message(f.id);

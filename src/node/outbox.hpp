@@ -11,20 +11,15 @@
 #include "base/bytes.hpp"
 #include "base/time.hpp"
 #include "crypto/identity.hpp"
-#include "wire/message_kind.hpp"
+#include "messaging/messenger.hpp"
 
 namespace hyphae::node {
 
-// One segment (a chunk of an application message, see messaging/) in flight.
+// One segment (a chunk of an application message, see messaging/) in
+// flight, with its transport state.
 struct OutgoingMessage {
-  std::uint64_t id = 0;          // the segment's, acknowledged by the receiver
-  std::uint64_t message_id = 0;  // the application message it belongs to
-  crypto::NodeId to;
-  wire::MessageType type{};
-  wire::Priority priority{};
-  Bytes payload;
-  Instant created;
-  Instant deadline;
+  std::uint64_t id = 0;  // the segment's, acknowledged by the receiver
+  messaging::Segment segment;
   std::optional<Instant> next_send;  // nullopt: never sent yet, send as soon as the peer is up
   std::uint32_t attempts = 0;
   Instant last_sent;    // for an RTT sample when the first attempt is acked (Karn)
