@@ -13,11 +13,10 @@ namespace {
 constexpr std::size_t kMaxRelays = 1024;
 constexpr double kLossSmoothing = 0.2;   // EWMA weight of one probe outcome
 constexpr double kRttSmoothing = 0.125;  // RFC 6298's alpha
-// After a seed answers, pull tables from random members every 2 s while the
-// last pull still taught us members, at most this many times.
-constexpr int kJoinPullsMax = 6;
 constexpr Duration kJoinRetry = seconds(2);
 constexpr Duration kReapEvery = seconds(1);
+// Added to a queued discovery's transmit count, so it sorts after every state change.
+constexpr std::uint32_t kDiscoveryRank = 1u << 16;
 
 }  // namespace
 
@@ -55,7 +54,20 @@ std::string_view name(Traffic t) {
   return "unknown";
 }
 
-Instant Membership::Suspicion::deadline() const { return start + timeout.after(confirmers.size()); }
+// Lifeguard's local health stretches our own verdicts too, up to twice: a
+// member that sees itself as slow (its acks and nacks arrive late) may be
+// reading the refutation late, so it waits longer before it declares anyone
+// dead. (Probe timeouts stretch up to awareness_max times; this is milder so
+// a briefly unhealthy member still detects failures within the bound.)
+Instant Membership::deadline_of(const Suspicion& s) const {
+  const Duration d = s.timeout.after(s.confirmers.size());
+  if (!config_.lifeguard) return s.start + d;
+  return s.start + Duration{d.ns + d.ns * awareness_ / config_.awareness_max};
+}
+
+bool Membership::Suspicion::wants_confirmation() const {
+  return confirmers.size() <= timeout.expected_confirmations;
+}
 
 Membership::Membership(const MembershipConfig& config, const crypto::Identity& identity, Verifier& verifier,
                        Endpoint advertise, std::uint64_t incarnation, Rng rng, Instant now)
@@ -68,8 +80,8 @@ Membership::Membership(const MembershipConfig& config, const crypto::Identity& i
       last_now_(now),
       members_(rng_),
       next_seq_(static_cast<std::uint32_t>(rng_.next_u64())),
-      sync_tokens_(10 * static_cast<double>(config.sync_replies_per_second)),
-      sync_tokens_at_(now) {
+      sync_tokens_{.tokens = static_cast<double>(config.sync_burst_bytes), .at = now},
+      discovery_tokens_{.tokens = static_cast<double>(config.discovery_burst_bytes), .at = now} {
   rng_.fill(cookie_key_);
   HYPHAE_ASSERT(config_.probe_interval > config_.probe_timeout);
   HYPHAE_ASSERT(config_.max_broadcasts >= 2);  // room for our own record and one more
@@ -114,10 +126,11 @@ void Membership::on_packet(Instant now, Endpoint from, ByteView datagram) {
   for (std::size_t i = 0; i < packet->count; ++i) {
     if (const auto* s = std::get_if<Sync>(&packet->items[i])) sync = *s;
   }
-  // A sync answer is a member's whole table: old news to everyone but
+  // A sync answer is part of a member's table: old news to everyone but
   // us, so it updates our view without being gossiped on (a mass join would
   // otherwise re-flood every record once per joiner).
-  quiet_merge_ = sync && !sync->reply;
+  const bool answer = sync && !sync->reply;
+  quiet_merge_ = answer;
   corrections_.clear();
   for (std::size_t i = 0; i < packet->count; ++i) {
     if (const auto* rec = std::get_if<RecordItem>(&packet->items[i])) consider(now, rec->bytes);
@@ -135,13 +148,16 @@ void Membership::on_packet(Instant now, Endpoint from, ByteView datagram) {
         },
         packet->items[i]);
   }
-  for (auto& j : joins_) {
-    if (j.address == from && !j.answered) {
-      j.answered = true;
-      j.next = now + config_.probe_interval * 2;
-    }
+  if (answer && members_.size() > 1 &&
+      std::any_of(joins_.begin(), joins_.end(), [&](const JoinTarget& j) { return j.address == from; })) {
+    // A seed answered: we pull from it once more, then from random members,
+    // so ten thousand simultaneous joiners do not all queue at one seed.
+    joins_.clear();
+    pulls_.active = true;
+    pulls_.seed = from;
   }
-  if (sync) answer_sync(from, datagram.size(), packet->sender, *sync, now);
+  if (sync && sync->reply) answer_sync(from, datagram.size(), packet->sender, *sync, now);
+  if (answer) on_sync_answer(from, *sync, datagram.size());
   recompute_deadline();
 }
 
@@ -170,7 +186,7 @@ void Membership::on_tick(Instant now) {
   // Suspicions that ran out: the member is dead (collect first: declaring edits the map).
   std::vector<crypto::NodeId> expired;
   for (const auto& [id, s] : suspicions_) {
-    if (now >= s.deadline()) expired.push_back(id);
+    if (now >= deadline_of(s)) expired.push_back(id);
   }
   for (const auto& id : expired) {
     suspicions_.erase(id);
@@ -186,21 +202,10 @@ void Membership::on_tick(Instant now) {
   }
   for (auto& j : joins_) {
     if (now < j.next) continue;
-    if (j.answered && members_.size() == j.known_at_last_pull) {
-      j.rounds_left = 0;  // the last pull taught us nothing: our view is whole
-      continue;
-    }
-    // Until a seed answers, ask it again; afterwards pull from random members,
-    // so a thousand simultaneous joiners do not all queue at one seed.
-    const auto other = j.answered ? random_members(1, nullptr, now, false) : std::vector<crypto::NodeId>{};
-    send_sync(other.empty() ? j.address : members_.get(other[0]).address, true);
-    if (j.answered) {
-      j.rounds_left -= 1;
-      j.known_at_last_pull = members_.size();
-    }
-    j.next = now + (j.answered ? config_.probe_interval * 2 : kJoinRetry);
+    send_sync_request(j.address);  // until a seed answers (on_packet then starts pulling)
+    j.next = now + kJoinRetry;
   }
-  std::erase_if(joins_, [](const JoinTarget& j) { return j.answered && j.rounds_left <= 0; });
+  if (pulls_.active && now >= pulls_.next) pull(now);
   if (now >= next_sync_at_) {
     // memberlist's pushPullScale: beyond 32 members, slow down by log2(N / 32) + 1.
     const double n = static_cast<double>(members_.size());
@@ -208,8 +213,11 @@ void Membership::on_tick(Instant now) {
     next_sync_at_ =
         now + Duration{static_cast<std::int64_t>(scale * static_cast<double>(config_.sync_interval.ns) *
                                                  (0.75 + 0.5 * rng_.unit()))};
-    auto targets = random_members(1, nullptr, now, false);
-    if (!targets.empty()) send_sync(members_.get(targets[0]).address, true);
+    if (!pulls_.active) {
+      // One pass over the id space: a few small requests when our view matches.
+      pulls_ = Pulls{.active = true, .next = now, .quiet_passes = kQuietPasses - 1};
+      pull(now);
+    }
   }
   if (now >= next_reap_at_) {
     reap(now);
@@ -223,7 +231,7 @@ void Membership::join(Instant now, const std::vector<Endpoint>& seeds) {
     if (s == advertise_) continue;
     const bool known =
         std::any_of(joins_.begin(), joins_.end(), [&](const JoinTarget& j) { return j.address == s; });
-    if (!known) joins_.push_back({.address = s, .next = now, .rounds_left = kJoinPullsMax});
+    if (!known) joins_.push_back({.address = s, .next = now});
   }
   on_tick(now);
 }
@@ -333,6 +341,7 @@ Membership::Applied Membership::apply(Instant now, const Record& r, const crypto
     }
     Member fresh;
     fresh.first_seen = fresh.since = now;
+    pulls_.discovered += 1;
     // New members join the probe round at a random place (memberlist does the
     // same); the one that stood there moves to the end, still ahead this round.
     const std::size_t last = members_.push_back(r.subject, std::move(fresh));
@@ -345,7 +354,9 @@ Membership::Applied Membership::apply(Instant now, const Record& r, const crypto
       m.address = r.address;
       emit(MemberEvent::Kind::discovered, r.subject, m);
     }
-    queue_broadcast(r.subject, std::move(record));
+    // A member new to us goes after state changes: in a mass join it is
+    // mostly old news that pulls carry anyway, and a death must not wait behind it.
+    queue_broadcast(r.subject, std::move(record), r.state == State::alive);
     return Applied::changed;
   }
   Member& m = *found;
@@ -368,7 +379,8 @@ Membership::Applied Membership::apply(Instant now, const Record& r, const crypto
     case State::suspect: {
       if (m.state == State::suspect && r.incarnation == m.incarnation) {
         auto s = suspicions_.find(r.subject);
-        if (s == suspicions_.end() || !s->second.confirmers.insert(declarer).second) {
+        if (s == suspicions_.end() || !s->second.wants_confirmation() ||
+            !s->second.confirmers.insert(declarer).second) {
           counters_.duplicate += 1;
           return Applied::unchanged;
         }
@@ -436,7 +448,8 @@ void Membership::declare(Instant now, State s, const crypto::NodeId& id) {
   if (s == State::suspect && m.state == State::suspect) {
     // Already suspected at this incarnation: ours is one more confirmation.
     auto sus = suspicions_.find(id);
-    if (sus != suspicions_.end() && sus->second.confirmers.insert(identity_.id).second) {
+    if (sus != suspicions_.end() && sus->second.wants_confirmation() &&
+        sus->second.confirmers.insert(identity_.id).second) {
       queue_broadcast(id, verifier_.intern(rec));
     }
     return;
@@ -444,14 +457,19 @@ void Membership::declare(Instant now, State s, const crypto::NodeId& id) {
   apply(now, r, identity_.id, rec);
 }
 
-void Membership::queue_broadcast(const crypto::NodeId& subject, std::shared_ptr<const Bytes> record) {
+void Membership::queue_broadcast(const crypto::NodeId& subject, std::shared_ptr<const Bytes> record,
+                                 bool discovery) {
   if (quiet_merge_ && subject != identity_.id) return;
   // A newer record about a member replaces the queued one (memberlist's invalidation).
   if (auto it = broadcasts_.find(subject); it != broadcasts_.end()) {
     broadcast_order_.erase({it->second.transmits, it->second.order, subject});
   }
-  Broadcast b{.record = std::move(record), .transmits = 0, .order = ++broadcast_seq_};
-  broadcast_order_.insert({0, b.order, subject});
+  // Our own record (a refutation) goes ahead of others sent as often: a
+  // suspicion of us must not run out while we gossip our own suspicions.
+  Broadcast b{.record = std::move(record),
+              .transmits = discovery ? kDiscoveryRank : 0,
+              .order = subject == identity_.id ? 0 : ++broadcast_seq_};
+  broadcast_order_.insert({b.transmits, b.order, subject});
   broadcasts_[subject] = std::move(b);
   // Bounded, as serf bounds memberlist's queue (MaxQueueDepth): past the cap
   // the oldest of the most-sent records goes, never our own. Table pulls
@@ -631,8 +649,17 @@ std::uint32_t Membership::retransmit_limit() const {
 }
 
 void Membership::piggyback(GossipWriter& w) {
+  if (broadcasts_.empty()) return;
   const std::uint32_t limit = retransmit_limit();
   std::vector<std::tuple<std::uint32_t, std::uint64_t, crypto::NodeId>> sent;
+  // News of members new to us (a mass join's, mostly) is paid from a byte
+  // budget, sent after every state change and only while the budget lasts:
+  // sync answers carry it too. State changes are not held back: deaths and
+  // refutations must spread at once, and SWIM bounds them already (a few
+  // per failure, each sent retransmit_limit() times).
+  double& tokens = discovery_tokens_.tokens;
+  discovery_tokens_.refill(last_now_, static_cast<double>(config_.discovery_bytes_per_second),
+                           static_cast<double>(config_.discovery_burst_bytes));
   // A record that does not fit is skipped, as a smaller one further on may;
   // but only a few times, or a long queue (a mass join) is walked per datagram.
   constexpr int kMaxMisses = 4;
@@ -641,16 +668,20 @@ void Membership::piggyback(GossipWriter& w) {
        it != broadcast_order_.end() && w.room() >= kMinRecordSize && misses < kMaxMisses;) {
     const auto& [transmits, order, subject] = *it;
     Broadcast& b = broadcasts_.at(subject);
+    const double cost = static_cast<double>(b.record->size() + 3);
+    const bool discovery = transmits >= kDiscoveryRank;
+    if (discovery && tokens < cost) break;  // the rest of the queue is discoveries too
     if (!w.add(RecordItem{*b.record})) {
       ++it;
       ++misses;
       continue;
     }
+    if (discovery) tokens -= cost;
     sent.emplace_back(transmits + 1, order, subject);
     it = broadcast_order_.erase(it);
   }
   for (const auto& [transmits, order, subject] : sent) {
-    if (transmits >= limit) {
+    if ((transmits & (kDiscoveryRank - 1)) >= limit) {
       broadcasts_.erase(subject);
     } else {
       broadcasts_.at(subject).transmits = transmits;
@@ -662,6 +693,7 @@ void Membership::piggyback(GossipWriter& w) {
 void Membership::send(Endpoint to, GossipWriter& w, bool with_gossip, Traffic kind) {
   const std::size_t before = w.size();
   if (with_gossip) piggyback(w);
+  if (kind == Traffic::gossip && w.items() == 0) return;  // nothing was due or the budget is spent
   Bytes data = w.finish();
   counters_.packets_out += 1;
   counters_.bytes_out += data.size();
@@ -679,48 +711,6 @@ void Membership::gossip(Instant now) {
   }
 }
 
-std::uint64_t Membership::cookie_for(const Endpoint& e) const {
-  Bytes addr(e.ip.begin(), e.ip.end());
-  addr.push_back(static_cast<std::uint8_t>(e.port >> 8));
-  addr.push_back(static_cast<std::uint8_t>(e.port));
-  const auto mac = crypto::hmac_blake2b(cookie_key_, addr);
-  std::uint64_t c = 0;
-  for (std::size_t i = 0; i < 8; ++i) c = c << 8 | mac[i];
-  return c == 0 ? 1 : c;
-}
-
-void Membership::answer_sync(Endpoint from, std::size_t request_size, const crypto::NodeId& sender,
-                             const Sync& s, Instant now) {
-  if (s.cookie != 0) {
-    if (cookies_.size() >= 4096) cookies_.clear();  // bounded; a lost cookie costs one round trip
-    if (!s.reply) cookies_[from] = s.cookie;
-    if (!s.reply && want_table_.erase(from) > 0) send_sync(from, true);
-  }
-  if (!s.reply) return;
-  const Member* m = members_.find(sender);
-  const bool member_here = m && m->address == from && m->state != State::dead && m->state != State::left;
-  const bool proven = s.cookie == cookie_for(from) && member_here;
-  if (proven && sync_allowed(now)) {
-    send_sync(from, false);
-    return;
-  }
-  // No cookie yet, or over the table rate: one datagram with the cookie, our
-  // record and a few members (others to pull from), never more than three
-  // times the request (QUIC's anti-amplification factor).
-  counters_.sync_refused += s.cookie != 0 ? 1 : 0;
-  GossipWriter w(identity_.id);
-  w.add(Sync{.reply = false, .cookie = cookie_for(from)});
-  const std::size_t budget = 3 * request_size;
-  const Bytes& own = *self().record;
-  if (w.size() + own.size() + 3 <= budget) w.add(RecordItem{own});
-  for (const auto& id : random_members(8, nullptr, now, false)) {
-    const Bytes& rec = *members_.get(id).record;
-    if (w.size() + rec.size() + 3 > budget) break;
-    w.add(RecordItem{rec});
-  }
-  send(from, w, false, Traffic::sync_answer);
-}
-
 void Membership::send_corrections(Endpoint to, std::size_t request_size) {
   if (corrections_.empty()) return;
   // One datagram of newer alive records back, at most three times what came
@@ -733,48 +723,6 @@ void Membership::send_corrections(Endpoint to, std::size_t request_size) {
   if (w.items() == 0) return;
   counters_.corrections += 1;
   send(to, w, false, Traffic::other);
-}
-
-void Membership::send_sync(Endpoint to, bool reply) {
-  if (reply) {
-    // A request carries only our own record: the answer is a whole table,
-    // and sending ours too would double the cost for news gossip already spreads.
-    auto cookie = cookies_.find(to);
-    GossipWriter w(identity_.id);
-    if (cookie == cookies_.end()) {
-      want_table_.insert(to);  // the answer brings the cookie; then we ask again
-      w.add(Sync{.reply = true});
-    } else {
-      w.add(Sync{.reply = true, .cookie = cookie->second});
-    }
-    w.add(RecordItem{*self().record});
-    send(to, w, false, Traffic::sync_request);
-    return;
-  }
-  // Our own record first, then everything else; as many datagrams as it takes.
-  std::vector<const Bytes*> records;
-  records.reserve(members_.size());
-  records.push_back(self().record.get());
-  for (const auto& [id, m] : members_) {
-    if (id != identity_.id) records.push_back(m.record.get());
-  }
-  std::size_t i = 0;
-  do {
-    GossipWriter w(identity_.id);
-    w.add(Sync{.reply = false, .cookie = cookie_for(to)});
-    while (i < records.size() && w.add(RecordItem{*records[i]})) ++i;
-    send(to, w, false, Traffic::sync_answer);
-  } while (i < records.size());
-}
-
-bool Membership::sync_allowed(Instant now) {
-  const double rate = static_cast<double>(config_.sync_replies_per_second);
-  // A burst of ten seconds' worth: a mesh that starts at once pulls every table together.
-  sync_tokens_ = std::min(10 * rate, sync_tokens_ + rate * (now - sync_tokens_at_).seconds());
-  sync_tokens_at_ = now;
-  if (sync_tokens_ < 1.0) return false;
-  sync_tokens_ -= 1.0;
-  return true;
 }
 
 std::vector<crypto::NodeId> Membership::random_members(std::size_t k, const crypto::NodeId* exclude,
@@ -804,7 +752,6 @@ void Membership::reap(Instant now) {
     if (now - m->since < config_.dead_retention) continue;  // died again later: its own entry follows
     forget(id);
   }
-  std::erase_if(broadcast_order_, [&](const auto& t) { return !broadcasts_.contains(std::get<2>(t)); });
 }
 
 void Membership::forget(const crypto::NodeId& id) {
@@ -816,7 +763,10 @@ void Membership::forget(const crypto::NodeId& id) {
     pos = --probe_pos_;
   }
   members_.erase_at(pos);
-  broadcasts_.erase(id);
+  if (auto b = broadcasts_.find(id); b != broadcasts_.end()) {
+    broadcast_order_.erase({b->second.transmits, b->second.order, id});
+    broadcasts_.erase(b);
+  }
 }
 
 void Membership::recompute_deadline() {
@@ -828,8 +778,9 @@ void Membership::recompute_deadline() {
   if (probe_ && !probe_->acked && !probe_->indirect_sent) d = std::min(d, probe_->indirect_at);
   for (const auto& [seq, r] : relays_)
     d = std::min(d, r.nacked || !config_.lifeguard ? r.expires : r.nack_at);
-  for (const auto& [id, s] : suspicions_) d = std::min(d, s.deadline());
+  for (const auto& [id, s] : suspicions_) d = std::min(d, deadline_of(s));
   for (const auto& j : joins_) d = std::min(d, j.next);
+  if (pulls_.active) d = std::min(d, pulls_.next);
   deadline_ = d;
 }
 

@@ -53,14 +53,29 @@ struct MembershipConfig {
   Duration gossip_to_dead = seconds(30);   // keep gossiping to a dead member so it can refute
   Duration dead_retention = seconds(600);  // then forget a dead or left member
   std::size_t max_members = 65536;
-  std::size_t max_broadcasts = 1024;          // records queued for gossip; the most-sent go first
-  std::size_t sync_replies_per_second = 100;  // whole-table answers (each many datagrams): a bandwidth cap
+  std::size_t max_broadcasts = 1024;  // records queued for gossip; the least-sent go first
+  // Byte budgets (token buckets) that bound what a member sends whatever the
+  // mesh size. Gossip of members new to us (state changes are not held back):
+  std::size_t discovery_bytes_per_second = 1500;
+  std::size_t discovery_burst_bytes = 32 * 1024;
+  // Sync answers (the records a requester lacks in the range it asked for):
+  // sustained rate, a burst saved up while quiet (so a join is answered at
+  // once), and the most one answer may take.
+  std::size_t sync_bytes_per_second = 5000;
+  std::size_t sync_burst_bytes = 512 * 1024;
+  std::size_t sync_answer_max = 32 * 1024;
+  // Our own sync requests while pulling (after a join, and one pass over the
+  // id space every sync_interval): at most this rate, four a probe_interval.
+  std::size_t pull_bytes_per_second = 1000;
+  // Fingerprints per request (at most kMaxSyncFingerprints): a mesh larger
+  // than this is walked in several ranges per pass.
+  std::size_t sync_fingerprints_max = kMaxSyncFingerprints;
 };
 
 // What the bytes a member sends are for (MembershipCounters::bytes_out_by):
 // probes (ping, ack, ping-req, nack), records piggybacked as gossip (with the
 // header of a datagram that carries nothing else), sync requests, sync
-// answers (tables), the rest (corrections, leave).
+// answers, the rest (corrections, leave).
 enum class Traffic : std::uint8_t { probe, gossip, sync_request, sync_answer, other };
 inline constexpr std::size_t kTrafficKinds = 5;
 std::string_view name(Traffic t);
@@ -106,6 +121,7 @@ struct MembershipCounters {
   std::uint64_t probes = 0, probe_failures = 0, indirect_probes = 0, refutations = 0;
   std::uint64_t suspicions = 0, deaths_declared = 0;
   std::uint64_t corrections = 0;  // newer alive records sent back to a sender of stale suspicions
+  std::uint64_t syncs_answered = 0, sync_records_sent = 0;
   std::array<std::uint64_t, kTrafficKinds> bytes_out_by{};  // index: Traffic
 
   // The drop counters above with their snake_case names: the one list the
@@ -193,8 +209,10 @@ class Membership {
   struct Suspicion {
     Instant start;
     SuspicionTimeout timeout;
-    std::set<crypto::NodeId> confirmers;
-    Instant deadline() const;
+    std::set<crypto::NodeId> confirmers;  // the first declarer and those who confirmed it
+    // memberlist's cap: past k confirmations (the timeout's floor) another
+    // changes nothing, so it is neither counted nor gossiped on.
+    bool wants_confirmation() const;
   };
   struct Probe {
     std::uint32_t seq = 0;
@@ -216,7 +234,7 @@ class Membership {
   };
   struct Broadcast {
     std::shared_ptr<const Bytes> record;
-    std::uint32_t transmits = 0;
+    std::uint32_t transmits = 0;  // plus kDiscoveryRank for a member new to us (sent last)
     std::uint64_t order = 0;
   };
   enum class Applied : std::uint8_t { changed, confirmed, unchanged };
@@ -228,7 +246,8 @@ class Membership {
                  std::shared_ptr<const Bytes> record);
   void refute(Instant now, std::uint64_t seen);
   void declare(Instant now, State s, const crypto::NodeId& id);
-  void queue_broadcast(const crypto::NodeId& subject, std::shared_ptr<const Bytes> record);
+  void queue_broadcast(const crypto::NodeId& subject, std::shared_ptr<const Bytes> record,
+                       bool discovery = false);
   void emit(MemberEvent::Kind kind, const crypto::NodeId& id, const Member& m);
 
   // Probing.
@@ -241,15 +260,22 @@ class Membership {
   void on_ping_req(Instant now, Endpoint from, const PingReq& p);
   std::optional<crypto::NodeId> next_probe_target();
   void adjust_awareness(int delta);
+  Instant deadline_of(const Suspicion& s) const;
   Duration scaled(Duration d) const;
 
   // Dissemination.
   void gossip(Instant now);
-  // A sync request to `to` (our own record; with its cookie once we hold it),
-  // or an answer (our whole table).
-  void send_sync(Endpoint to, bool reply);
+  // A sync request to `to` for the next range of the id space (from
+  // pulls_.cursor): our fingerprints there and our own record, with its
+  // cookie once we hold it. Sets when the next one may go.
+  void send_sync_request(Endpoint to);
   void answer_sync(Endpoint from, std::size_t request_size, const crypto::NodeId& sender, const Sync& s,
                    Instant now);
+  // The records `request` lacks in its range, in at most `budget` bytes of
+  // datagrams; returns the bytes sent.
+  std::size_t answer_range(Endpoint to, const Sync& request, std::size_t budget);
+  // An answer to our request: the cookie, and where the pulls go on.
+  void on_sync_answer(Endpoint from, const Sync& s, std::size_t size);
   std::uint64_t cookie_for(const Endpoint& e) const;
   // Newer alive records to a sender of stale suspicions (corrections_).
   void send_corrections(Endpoint to, std::size_t request_size);
@@ -258,7 +284,8 @@ class Membership {
   std::uint32_t retransmit_limit() const;
   std::vector<crypto::NodeId> random_members(std::size_t k, const crypto::NodeId* exclude, Instant now,
                                              bool include_recent_dead);
-  bool sync_allowed(Instant now);
+  // The next sync request of a pass, to a random member.
+  void pull(Instant now);
 
   void reap(Instant now);
   void forget(const crypto::NodeId& id);
@@ -296,20 +323,41 @@ class Membership {
   struct JoinTarget {
     Endpoint address;
     Instant next;
-    int rounds_left;  // table pulls still allowed once it answers
-    bool answered = false;
-    std::size_t known_at_last_pull = 0;  // members_.size() when we last pulled
   };
-  std::vector<JoinTarget> joins_;
-  double sync_tokens_;
-  Instant sync_tokens_at_;
+  std::vector<JoinTarget> joins_;  // seeds asked until one answers; then we pull from members
+  struct Range {
+    std::uint16_t first = 0, last = 0;
+  };
+  // A pass of sync requests over the id space, range by range.
+  static constexpr int kQuietPasses = 3;  // a joiner's pulls end after this many in a row
+  struct Pulls {
+    bool active = false;
+    Instant next;
+    std::uint32_t cursor = 0;      // the next range starts here (0 .. 65535)
+    std::optional<Range> asked;    // the range of our last request, until an answer completes it
+    bool unproven = false;         // that request went without the answerer's cookie
+    std::optional<Endpoint> seed;  // the seed that answered our join: the next request goes there
+    std::size_t discovered = 0;    // members new to us this pass, by any path
+    int quiet_passes = 0;          // passes in a row that taught us no new member
+    Instant sent_at;               // our last request: when, its size, the answer bytes since
+    std::size_t request_size = 0;
+    std::size_t answered = 0;
+    std::size_t discovered_at_request = 0;
+  };
+  Pulls pulls_;
+  struct TokenBucket {
+    double tokens = 0;
+    Instant at;
+    double refill(Instant now, double rate, double burst);  // returns the tokens now held
+  };
+  TokenBucket sync_tokens_;
+  TokenBucket discovery_tokens_;
   Instant next_reap_at_;
   bool left_ = false;
   bool quiet_merge_ = false;  // applying a sync answer (a table): do not gossip what it taught us
   std::array<std::uint8_t, 32> cookie_key_{};
   std::unordered_map<Endpoint, std::uint64_t> cookies_;  // theirs, learnt from their answers
   std::vector<crypto::NodeId> corrections_;              // members a datagram being handled had stale news of
-  std::set<Endpoint> want_table_;                        // sync requests waiting for a cookie
 
   std::optional<Instant> deadline_;
   std::deque<MembershipTransmit> transmits_;

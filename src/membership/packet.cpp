@@ -14,6 +14,7 @@ namespace {
 enum ItemType : std::uint8_t { kPing = 1, kAck = 2, kPingReq = 3, kNack = 4, kRecord = 5, kSync = 6 };
 constexpr std::size_t kItemHeader = 3;  // type u8, length u16
 constexpr std::uint8_t kAckForwarded = 1, kAckResources = 2;
+constexpr std::uint8_t kSyncReply = 1, kSyncComplete = 2, kSyncRanged = 4;
 
 bool read_id(wire::Reader& r, crypto::NodeId& id) {
   ByteView b;
@@ -69,10 +70,21 @@ std::optional<Item> decode_item(std::uint8_t type, ByteView value) {
     case kSync: {
       std::uint8_t flags = 0;
       Sync sync;
-      if (r.u8(flags) && flags <= 1 && r.u64(sync.cookie) && r.done()) {
-        sync.reply = flags == 1;
-        return sync;
+      if (!r.u8(flags) || (flags & ~(kSyncReply | kSyncComplete | kSyncRanged)) != 0 || !r.u64(sync.cookie)) {
+        return std::nullopt;
       }
+      sync.reply = (flags & kSyncReply) != 0;
+      sync.complete = (flags & kSyncComplete) != 0;
+      sync.ranged = (flags & kSyncRanged) != 0;
+      if (sync.ranged) {
+        // The fingerprints fill the rest of the item.
+        if (!r.u32(sync.salt) || !r.u16(sync.first) || !r.u16(sync.last) || sync.first > sync.last) {
+          return std::nullopt;
+        }
+        const std::size_t n = r.remaining();
+        if (n % 2 != 0 || n / 2 > kMaxSyncFingerprints || !r.take(n, sync.fingerprints)) return std::nullopt;
+      }
+      if (r.done()) return sync;
       return std::nullopt;
     }
     default:
@@ -106,8 +118,17 @@ void encode_item(wire::Writer& w, const Item& item) {
         } else if constexpr (std::is_same_v<T, RecordItem>) {
           w.bytes(it.bytes);
         } else if constexpr (std::is_same_v<T, Sync>) {
-          w.u8(it.reply ? 1 : 0);
+          w.u8(static_cast<std::uint8_t>((it.reply ? kSyncReply : 0) | (it.complete ? kSyncComplete : 0) |
+                                         (it.ranged ? kSyncRanged : 0)));
           w.u64(it.cookie);
+          if (it.ranged) {
+            HYPHAE_ASSERT(it.first <= it.last && it.fingerprints.size() % 2 == 0 &&
+                          it.fingerprints.size() / 2 <= kMaxSyncFingerprints);
+            w.u32(it.salt);
+            w.u16(it.first);
+            w.u16(it.last);
+            w.bytes(it.fingerprints);
+          }
         }
       },
       item);

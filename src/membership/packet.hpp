@@ -51,15 +51,30 @@ struct Nack {
 struct RecordItem {
   ByteView bytes;  // one encoded record; decoded and verified by the membership core
 };
-// Marks a state exchange (sync): the records in this datagram are the
-// sender's state; `reply` asks for ours back. A whole table goes only to an
-// address that echoes the cookie we sent it before (a return-routability
-// check, as DNS cookies and QUIC Retry do): a forged source address earns
-// one small datagram, never a table.
+// Marks a state exchange (sync): anti-entropy by ranges of the id space.
+// A request names a range of 16-bit id prefixes (the top 16 bits of NodeId)
+// and lists a salted 16-bit fingerprint of every member it holds there, over
+// (id, state, incarnation) (reconcile.hpp). The answer holds the records of
+// the answerer's members in that range whose fingerprint is not listed, as
+// many as its byte budget allows (`complete` when that was all of them), and
+// names the range it answers. So a requester is sent only what it lacks or
+// holds an older state of, whatever the mesh size; one whose view matches is
+// answered by one small datagram. A requester walks the id space range by
+// range, each sized so its fingerprints fit one datagram. Records go only to
+// an address that echoes the cookie we sent it before, or at most three
+// times the request's size (a return-routability check, as DNS cookies and
+// QUIC's anti-amplification limit do): a forged source address cannot turn
+// a small request into a large answer.
 struct Sync {
-  bool reply = false;
-  std::uint64_t cookie = 0;  // 0: none
+  bool reply = false;                 // a request: send what `fingerprints` lacks
+  bool complete = false;              // an answer that holds every record the request lacked
+  std::uint64_t cookie = 0;           // 0: none
+  bool ranged = false;                // carries the fields below (every request and answer this build sends)
+  std::uint32_t salt = 0;             // mixed into every fingerprint, fresh per request
+  std::uint16_t first = 0, last = 0;  // the range of id prefixes, inclusive
+  ByteView fingerprints;              // a request's: big-endian u16 each, any order
 };
+inline constexpr std::size_t kMaxSyncFingerprints = 600;  // with our own record, a request fits one datagram
 
 using Item = std::variant<Ping, Ack, PingReq, Nack, RecordItem, Sync>;
 

@@ -9,6 +9,7 @@
 
 #include "crypto/key_source.hpp"
 #include "membership/packet.hpp"
+#include "membership/reconcile.hpp"
 #include "membership/verifier.hpp"
 #include "wire/packet.hpp"
 
@@ -80,6 +81,63 @@ TEST(MembershipCodec, WriterNeverExceedsADatagramAndItemsRoundTrip) {
   EXPECT_EQ(std::get<Nack>(p->items[3]).seq, 10u);
   EXPECT_TRUE(std::get<Sync>(p->items[4]).reply);
   EXPECT_EQ(decode_record(std::get<RecordItem>(p->items[5]).bytes)->incarnation, 1u);
+}
+
+TEST(MembershipCodec, RangedSyncRoundTripsAndBadRangesDoNotDecode) {
+  const std::vector<std::uint8_t> fps{0x12, 0x34, 0xab, 0xcd};
+  GossipWriter w(alice().id);
+  ASSERT_TRUE(w.add(Sync{.reply = true,
+                         .cookie = 9,
+                         .ranged = true,
+                         .salt = 0xabcdef01,
+                         .first = 7,
+                         .last = 900,
+                         .fingerprints = fps}));
+  ASSERT_TRUE(
+      w.add(Sync{.reply = false, .complete = true, .cookie = 3, .ranged = true, .first = 7, .last = 900}));
+  Bytes data = w.finish();
+  auto p = decode_gossip(data);
+  ASSERT_TRUE(p);
+  const auto& req = std::get<Sync>(p->items[0]);
+  EXPECT_TRUE(req.reply && req.ranged && !req.complete);
+  EXPECT_EQ(req.cookie, 9u);
+  EXPECT_EQ(req.salt, 0xabcdef01u);
+  EXPECT_EQ(req.first, 7u);
+  EXPECT_EQ(req.last, 900u);
+  EXPECT_TRUE(std::equal(req.fingerprints.begin(), req.fingerprints.end(), fps.begin(), fps.end()));
+  const auto& answer = std::get<Sync>(p->items[1]);
+  EXPECT_TRUE(answer.complete && answer.ranged && !answer.reply);
+  EXPECT_TRUE(answer.fingerprints.empty());
+  // A range that ends before it starts, or an odd byte of fingerprints: a bad item.
+  Bytes backwards = data;
+  // The first item's value starts after the header (24), its type and length
+  // (3), flags (1), cookie (8) and salt (4): first is at 40, last at 42.
+  std::swap(backwards[40], backwards[42]);
+  std::swap(backwards[41], backwards[43]);
+  EXPECT_EQ(decode_gossip(backwards).error(), PacketError::bad_item);
+  // An odd number of fingerprint bytes: the item as a writer would lay it
+  // out (flags reply|ranged, cookie, salt, first, last) plus three bytes.
+  Bytes bad = GossipWriter(alice().id).finish();
+  const Bytes value{5, 0, 0, 0, 0, 0, 0, 0, 0, /*salt*/ 0, 0, 0, 0, /*first*/ 0, 1, /*last*/ 0, 2, 1, 1, 1};
+  bad.insert(bad.end(), {6, 0, static_cast<std::uint8_t>(value.size())});
+  bad.insert(bad.end(), value.begin(), value.end());
+  EXPECT_EQ(decode_gossip(bad).error(), PacketError::bad_item);
+}
+
+TEST(MembershipReconcile, FingerprintsDependOnStateAndSaltAndSetsFindThem) {
+  const auto id = alice().id;
+  const auto a = sync_fingerprint(id, State::alive, 3, 1);
+  EXPECT_EQ(a, sync_fingerprint(id, State::alive, 3, 1));  // two members agree
+  // Another state, incarnation or salt gives another value (for these inputs; 16 bits can collide).
+  EXPECT_NE(a, sync_fingerprint(id, State::suspect, 3, 1));
+  EXPECT_NE(a, sync_fingerprint(id, State::alive, 4, 1));
+  EXPECT_NE(a, sync_fingerprint(id, State::alive, 3, 2));
+  const Bytes packed{static_cast<std::uint8_t>(a >> 8), static_cast<std::uint8_t>(a), 0x00, 0x07};
+  const FingerprintSet set(packed);
+  EXPECT_TRUE(set.contains(a));
+  EXPECT_TRUE(set.contains(7));
+  EXPECT_FALSE(set.contains(static_cast<std::uint16_t>(a + 1)) && a + 1 != 7);
+  EXPECT_EQ(id_prefix(id), static_cast<std::uint16_t>(id.bytes[0] << 8 | id.bytes[1]));
 }
 
 TEST(MembershipCodec, RejectsBadHeadersItemsAndValues) {

@@ -209,11 +209,14 @@ Result<SimSummary, std::string> run_scenario(const SimOptions& options, std::ost
     w.on_progress(step, [&progress_out, &wall, &scenario](const World& world) {
       const auto elapsed = wall.elapsed_ms();
       if (elapsed < 2000) return;  // quiet for short runs
+      const auto view = world.membership_view();
       progress_out << fmt::format(
-          "sim: {:.1f}/{:.1f} s virtual, {} events, {} datagrams, {}/{} expected links up, "
+          "sim: {:.1f}/{:.1f} s virtual, {} events, {} datagrams, {}/{} expected links up, {}"
           "wall {:.1f} s\n",
           (world.now() - world.start()).seconds(), scenario.duration.seconds(), world.stats().events,
           world.stats().datagrams, world.expected_pairs_up(), world.expected_pairs(),
+          view ? fmt::format("members known {:.1f} % (least {:.1f} %), ", 100 * view->mean, 100 * view->least)
+               : std::string(),
           static_cast<double>(elapsed) / 1e3);
       progress_out.flush();
     });

@@ -545,6 +545,23 @@ std::size_t World::undetected_crashes() const {
   return missing;
 }
 
+std::optional<World::ViewShare> World::membership_view() const {
+  if (!config_.membership) return std::nullopt;
+  ViewShare v{.least = 1.0, .mean = 0.0};
+  std::size_t live = 0;
+  for (const auto& s : slots_) {
+    if (!s.node || !s.node->membership()) continue;
+    const double share =
+        static_cast<double>(s.node->membership()->size()) / static_cast<double>(slots_.size());
+    v.least = std::min(v.least, share);
+    v.mean += share;
+    ++live;
+  }
+  if (live == 0) return std::nullopt;
+  v.mean /= static_cast<double>(live);
+  return v;
+}
+
 std::uint64_t World::membership_bytes_out() const {
   std::uint64_t total = 0;
   for (const auto& s : slots_) {

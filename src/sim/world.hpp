@@ -171,6 +171,12 @@ class World {
   std::optional<Instant> membership_converged_at() const { return membership_converged_at_; }
   // (observer, crashed subject) pairs where the observer still does not say dead.
   std::size_t undetected_crashes() const;
+  // How much of the mesh live nodes know (members, including the dead, over
+  // all nodes): the least and the mean, for progress lines.
+  struct ViewShare {
+    double least = 0, mean = 0;
+  };
+  std::optional<ViewShare> membership_view() const;
   // Bytes of membership datagrams sent, summed over live nodes.
   std::uint64_t membership_bytes_out() const;
   // membership_bytes_out() as it was `window` before the end of the run (for a steady-state rate).
