@@ -4,8 +4,6 @@
 #include <cmath>
 
 #include "base/assert.hpp"
-#include "crypto/blake2b.hpp"
-#include "wire/packet.hpp"
 
 namespace hyphae::membership {
 namespace {
