@@ -6,13 +6,16 @@
 // open-addressing index of 32-bit positions finds them by id. The positions
 // are also the probe order (membership walks them round-robin and shuffles
 // them per round) and what random sampling draws from, so no second list of
-// ids is kept.
+// ids is kept. A third structure keeps the positions in the order of the
+// ids' top 16 bits, so a range of the id space (membership's sync) is found
+// in O(log N) and walked in O(members in it).
 //
 // The index is keyed with SipHash under a per-table random key: ids come from
 // the network, and a peer grinding keys must not be able to pile its ids into
 // one probe chain.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -28,6 +31,11 @@ namespace hyphae::membership {
 
 using TableKey = std::array<std::uint8_t, 16>;
 std::uint64_t keyed_id_hash(const TableKey& key, const crypto::NodeId& id);
+
+// The top 16 bits of an id: its place in the id space that sync walks.
+inline std::uint16_t id_prefix(const crypto::NodeId& id) {
+  return static_cast<std::uint16_t>(id.bytes[0] << 8 | id.bytes[1]);
+}
 
 template <class V>
 class MemberTable {
@@ -80,16 +88,22 @@ class MemberTable {
     HYPHAE_ASSERT(!contains(id));
     if (2 * (entries_.size() + 1) > slots_.size()) grow();
     entries_.push_back({id, std::move(value)});
-    place(id, entries_.size() - 1);
-    return entries_.size() - 1;
+    const auto pos = static_cast<std::uint32_t>(entries_.size() - 1);
+    place(id, pos);
+    by_prefix_.insert(by_prefix_.begin() + static_cast<std::ptrdiff_t>(first_at_or_after(id_prefix(id) + 1)),
+                      pos);
+    return pos;
   }
 
   void swap_positions(std::size_t a, std::size_t b) {
     if (a == b) return;
     const std::size_t sa = slot_of(a), sb = slot_of(b);
+    const std::size_t oa = order_of(a), ob = order_of(b);
     std::swap(entries_[a], entries_[b]);
     slots_[sa] = static_cast<std::uint32_t>(b + 1);
     slots_[sb] = static_cast<std::uint32_t>(a + 1);
+    by_prefix_[oa] = static_cast<std::uint32_t>(b);
+    by_prefix_[ob] = static_cast<std::uint32_t>(a);
   }
 
   // Removes the entry at `pos`; the last entry moves into its place.
@@ -97,13 +111,30 @@ class MemberTable {
     const std::size_t last = entries_.size() - 1;
     swap_positions(pos, last);
     unplace(entries_[last].id);
+    by_prefix_.erase(by_prefix_.begin() + static_cast<std::ptrdiff_t>(order_of(last)));
     entries_.pop_back();
   }
 
-  // Fisher-Yates over the positions, then one index rebuild.
+  // Fisher-Yates over the positions, then the indexes rebuilt once.
   void shuffle(Rng& rng) {
     for (std::size_t i = entries_.size(); i > 1; --i) std::swap(entries_[i - 1], entries_[rng.below(i)]);
     rebuild(slots_.size());
+    std::vector<std::pair<std::uint16_t, std::uint32_t>> keyed(entries_.size());
+    for (std::size_t p = 0; p < entries_.size(); ++p) {
+      keyed[p] = {id_prefix(entries_[p].id), static_cast<std::uint32_t>(p)};
+    }
+    std::sort(keyed.begin(), keyed.end());
+    for (std::size_t i = 0; i < keyed.size(); ++i) by_prefix_[i] = keyed[i].second;
+  }
+
+  // The entries in the order of their ids' prefixes (id_prefix): the i-th,
+  // and the first whose prefix is at least `prefix` (size() if none is).
+  const Entry& in_prefix_order(std::size_t i) const { return entries_[by_prefix_[i]]; }
+  std::size_t first_at_or_after(std::uint32_t prefix) const {
+    return static_cast<std::size_t>(
+        std::partition_point(by_prefix_.begin(), by_prefix_.end(),
+                             [&](std::uint32_t p) { return id_prefix(entries_[p].id) < prefix; }) -
+        by_prefix_.begin());
   }
 
  private:
@@ -152,6 +183,12 @@ class MemberTable {
     }
     slots_[hole] = kEmpty;
   }
+  // Where position `pos` sits in by_prefix_.
+  std::size_t order_of(std::size_t pos) const {
+    for (std::size_t i = first_at_or_after(id_prefix(entries_[pos].id));; ++i) {
+      if (by_prefix_[i] == pos) return i;
+    }
+  }
   void grow() { rebuild(slots_.empty() ? 16 : 2 * slots_.size()); }
   void rebuild(std::size_t n) {
     slots_.assign(n, kEmpty);
@@ -161,6 +198,7 @@ class MemberTable {
   TableKey key_{};
   std::deque<Entry> entries_;
   std::vector<std::uint32_t> slots_;
+  std::vector<std::uint32_t> by_prefix_;  // positions, ordered by id_prefix
 };
 
 }  // namespace hyphae::membership

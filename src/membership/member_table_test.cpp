@@ -4,6 +4,7 @@
 #include <rapidcheck/gtest.h>
 
 #include <map>
+#include <set>
 
 namespace hyphae::membership {
 namespace {
@@ -15,9 +16,25 @@ crypto::NodeId id_of(std::uint32_t n) {
 }
 
 // Every id the model holds is found at a position whose entry carries it and
-// its value, and the table holds nothing else.
+// its value, and the table holds nothing else; walked in prefix order, the
+// table holds each id once, prefixes never decrease, and first_at_or_after
+// finds where each prefix begins.
 void expect_same(const MemberTable<int>& t, const std::map<std::uint32_t, int>& model) {
   RC_ASSERT(t.size() == model.size());
+  std::set<crypto::NodeId> walked;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    const auto& id = t.in_prefix_order(i).id;
+    walked.insert(id);
+    const std::uint16_t p = id_prefix(id);
+    // (RC_ASSERT captures both sides of ||, so no short circuit inside it.)
+    if (i > 0) RC_ASSERT(id_prefix(t.in_prefix_order(i - 1).id) <= p);
+    const std::size_t first = t.first_at_or_after(p);
+    RC_ASSERT(first <= i);
+    RC_ASSERT(id_prefix(t.in_prefix_order(first).id) == p);
+    if (first > 0) RC_ASSERT(id_prefix(t.in_prefix_order(first - 1).id) < p);
+  }
+  RC_ASSERT(walked.size() == model.size());
+  RC_ASSERT(t.first_at_or_after(0x10000) == t.size());
   for (const auto& [n, v] : model) {
     const std::size_t p = t.position(id_of(n));
     RC_ASSERT(p != MemberTable<int>::kNone);

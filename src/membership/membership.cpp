@@ -79,6 +79,7 @@ Membership::Membership(const MembershipConfig& config, const crypto::Identity& i
       members_(rng_),
       next_seq_(static_cast<std::uint32_t>(rng_.next_u64())),
       sync_tokens_{.tokens = static_cast<double>(config.sync_burst_bytes), .at = now},
+      pull_tokens_{.tokens = static_cast<double>(config.pull_burst_bytes), .at = now},
       discovery_tokens_{.tokens = static_cast<double>(config.discovery_burst_bytes), .at = now} {
   rng_.fill(cookie_key_);
   HYPHAE_ASSERT(config_.probe_interval > config_.probe_timeout);
@@ -120,6 +121,7 @@ void Membership::on_packet(Instant now, Endpoint from, ByteView datagram) {
     return;
   }
   // Records first, so a join's alive record makes its sync request answerable.
+  const bool stranger = !members_.contains(packet->sender);
   std::optional<Sync> sync;
   for (std::size_t i = 0; i < packet->count; ++i) {
     if (const auto* s = std::get_if<Sync>(&packet->items[i])) sync = *s;
@@ -152,10 +154,10 @@ void Membership::on_packet(Instant now, Endpoint from, ByteView datagram) {
     // so ten thousand simultaneous joiners do not all queue at one seed.
     joins_.clear();
     pulls_.active = true;
-    pulls_.seed = from;
+    pulls_.target = from;
   }
-  if (sync && sync->reply) answer_sync(from, datagram.size(), packet->sender, *sync, now);
-  if (answer) on_sync_answer(from, *sync, datagram.size());
+  if (sync && sync->reply) answer_sync(from, datagram.size(), packet->sender, stranger, *sync, now);
+  if (answer) on_sync_answer(from, *sync);
   recompute_deadline();
 }
 
@@ -466,7 +468,8 @@ void Membership::queue_broadcast(const crypto::NodeId& subject, std::shared_ptr<
   // suspicion of us must not run out while we gossip our own suspicions.
   Broadcast b{.record = std::move(record),
               .transmits = discovery ? kDiscoveryRank : 0,
-              .order = subject == identity_.id ? 0 : ++broadcast_seq_};
+              .order = subject == identity_.id ? 0 : ++broadcast_seq_,
+              .queued = last_now_};
   broadcast_order_.insert({b.transmits, b.order, subject});
   broadcasts_[subject] = std::move(b);
   // Bounded, as serf bounds memberlist's queue (MaxQueueDepth): past the cap
@@ -668,6 +671,11 @@ void Membership::piggyback(GossipWriter& w) {
     Broadcast& b = broadcasts_.at(subject);
     const double cost = static_cast<double>(b.record->size() + 3);
     const bool discovery = transmits >= kDiscoveryRank;
+    if (discovery && last_now_ - b.queued >= config_.discovery_gossip_for) {
+      broadcasts_.erase(subject);  // old news: sync has carried it
+      it = broadcast_order_.erase(it);
+      continue;
+    }
     if (discovery && tokens < cost) break;  // the rest of the queue is discoveries too
     if (!w.add(RecordItem{*b.record})) {
       ++it;

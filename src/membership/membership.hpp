@@ -56,17 +56,22 @@ struct MembershipConfig {
   std::size_t max_broadcasts = 1024;  // records queued for gossip; the least-sent go first
   // Byte budgets (token buckets) that bound what a member sends whatever the
   // mesh size. Gossip of members new to us (state changes are not held back):
-  std::size_t discovery_bytes_per_second = 1500;
+  std::size_t discovery_bytes_per_second = 1000;
   std::size_t discovery_burst_bytes = 32 * 1024;
+  // ...and only this long after we learnt of the member: by then sync has
+  // carried it everywhere, and a mass join's queue drains when it ends.
+  Duration discovery_gossip_for = seconds(30);
   // Sync answers (the records a requester lacks in the range it asked for):
   // sustained rate, a burst saved up while quiet (so a join is answered at
   // once), and the most one answer may take.
-  std::size_t sync_bytes_per_second = 5000;
-  std::size_t sync_burst_bytes = 512 * 1024;
+  std::size_t sync_bytes_per_second = 6000;
+  std::size_t sync_burst_bytes = 256 * 1024;
   std::size_t sync_answer_max = 32 * 1024;
   // Our own sync requests while pulling (after a join, and one pass over the
-  // id space every sync_interval): at most this rate, four a probe_interval.
+  // id space every sync_interval): at most this rate after a burst (so a
+  // joiner pulls at once), and at most four a probe_interval.
   std::size_t pull_bytes_per_second = 1000;
+  std::size_t pull_burst_bytes = 32 * 1024;
   // Fingerprints per request (at most kMaxSyncFingerprints): a mesh larger
   // than this is walked in several ranges per pass.
   std::size_t sync_fingerprints_max = kMaxSyncFingerprints;
@@ -236,6 +241,7 @@ class Membership {
     std::shared_ptr<const Bytes> record;
     std::uint32_t transmits = 0;  // plus kDiscoveryRank for a member new to us (sent last)
     std::uint64_t order = 0;
+    Instant queued;
   };
   enum class Applied : std::uint8_t { changed, confirmed, unchanged };
 
@@ -267,15 +273,19 @@ class Membership {
   void gossip(Instant now);
   // A sync request to `to` for the next range of the id space (from
   // pulls_.cursor): our fingerprints there and our own record, with its
-  // cookie once we hold it. Sets when the next one may go.
+  // cookie once we hold it. Paid from pull_tokens_.
   void send_sync_request(Endpoint to);
-  void answer_sync(Endpoint from, std::size_t request_size, const crypto::NodeId& sender, const Sync& s,
-                   Instant now);
+  // `stranger`: the sender was not a member until this request (a joiner).
+  void answer_sync(Endpoint from, std::size_t request_size, const crypto::NodeId& sender, bool stranger,
+                   const Sync& s, Instant now);
   // The records `request` lacks in its range, in at most `budget` bytes of
-  // datagrams; returns the bytes sent.
-  std::size_t answer_range(Endpoint to, const Sync& request, std::size_t budget);
+  // datagrams (one datagram, without records, if the budget holds none).
+  struct Answered {
+    std::size_t bytes = 0, records = 0;
+  };
+  Answered answer_range(Endpoint to, const Sync& request, std::size_t budget);
   // An answer to our request: the cookie, and where the pulls go on.
-  void on_sync_answer(Endpoint from, const Sync& s, std::size_t size);
+  void on_sync_answer(Endpoint from, const Sync& s);
   std::uint64_t cookie_for(const Endpoint& e) const;
   // Newer alive records to a sender of stale suspicions (corrections_).
   void send_corrections(Endpoint to, std::size_t request_size);
@@ -333,16 +343,15 @@ class Membership {
   struct Pulls {
     bool active = false;
     Instant next;
-    std::uint32_t cursor = 0;      // the next range starts here (0 .. 65535)
-    std::optional<Range> asked;    // the range of our last request, until an answer completes it
-    bool unproven = false;         // that request went without the answerer's cookie
-    std::optional<Endpoint> seed;  // the seed that answered our join: the next request goes there
-    std::size_t discovered = 0;    // members new to us this pass, by any path
-    int quiet_passes = 0;          // passes in a row that taught us no new member
-    Instant sent_at;               // our last request: when, its size, the answer bytes since
-    std::size_t request_size = 0;
-    std::size_t answered = 0;
-    std::size_t discovered_at_request = 0;
+    std::uint32_t cursor = 0;    // the next range starts here (0 .. 65535)
+    std::optional<Range> asked;  // the range of our last request, until an answer completes it
+    bool unproven = false;       // that request went without the answerer's cookie
+    // Where the next request goes, if not to a random member: the seed that
+    // answered our join, or a member that cut its answer short for want of
+    // its cookie and sent it.
+    std::optional<Endpoint> target;
+    std::size_t discovered = 0;  // members new to us this pass, by any path
+    int quiet_passes = 0;        // passes in a row that taught us no new member
   };
   Pulls pulls_;
   struct TokenBucket {
@@ -350,7 +359,8 @@ class Membership {
     Instant at;
     double refill(Instant now, double rate, double burst);  // returns the tokens now held
   };
-  TokenBucket sync_tokens_;
+  TokenBucket sync_tokens_;  // answers
+  TokenBucket pull_tokens_;  // requests
   TokenBucket discovery_tokens_;
   Instant next_reap_at_;
   bool left_ = false;

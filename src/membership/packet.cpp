@@ -188,16 +188,24 @@ GossipWriter::GossipWriter(const crypto::NodeId& sender) {
   w.bytes(sender.bytes);
 }
 
-std::size_t GossipWriter::room() const {
+std::size_t GossipWriter::room(std::size_t limit) const {
+  limit = std::min(limit, wire::kMaxDatagram);
   const std::size_t used = out_.size() + kItemHeader;
-  return used >= wire::kMaxDatagram || items_ == kMaxItems ? 0 : wire::kMaxDatagram - used;
+  return used >= limit || items_ == kMaxItems ? 0 : limit - used;
 }
 
-bool GossipWriter::add(const Item& item) {
+std::size_t GossipWriter::size_of(const Item& item) {
   Bytes value;
   wire::Writer vw(value);
   encode_item(vw, item);
-  if (value.size() > room()) return false;
+  return kItemHeader + value.size();
+}
+
+bool GossipWriter::add(const Item& item, std::size_t limit) {
+  Bytes value;
+  wire::Writer vw(value);
+  encode_item(vw, item);
+  if (value.size() > room(limit)) return false;
   wire::Writer w(out_);
   w.u8(type_of(item));
   w.u16(static_cast<std::uint16_t>(value.size()));

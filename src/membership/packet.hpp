@@ -16,6 +16,7 @@
 #include "base/endpoint.hpp"
 #include "base/result.hpp"
 #include "crypto/identity.hpp"
+#include "wire/packet.hpp"
 
 namespace hyphae::membership {
 
@@ -94,9 +95,12 @@ Result<GossipPacket, PacketError> decode_gossip(ByteView datagram);
 class GossipWriter {
  public:
   explicit GossipWriter(const crypto::NodeId& sender);
-  // False (and nothing written) if the item would not fit.
-  bool add(const Item& item);
-  std::size_t room() const;
+  // False (and nothing written) if the item would not fit, or would make
+  // the datagram larger than `limit`.
+  bool add(const Item& item, std::size_t limit = wire::kMaxDatagram);
+  std::size_t room(std::size_t limit = wire::kMaxDatagram) const;
+  // The bytes `item` takes in a datagram, with its item header.
+  static std::size_t size_of(const Item& item);
   std::size_t items() const { return items_; }
   std::size_t size() const { return out_.size(); }
   Bytes finish() { return std::move(out_); }

@@ -10,14 +10,10 @@
 
 #include "base/bytes.hpp"
 #include "crypto/identity.hpp"
+#include "membership/member_table.hpp"
 #include "membership/record.hpp"
 
 namespace hyphae::membership {
-
-// The top 16 bits of an id: its place in the ranges a sync walks.
-inline std::uint16_t id_prefix(const crypto::NodeId& id) {
-  return static_cast<std::uint16_t>(id.bytes[0] << 8 | id.bytes[1]);
-}
 
 // 16 bits of a keyed hash of (id, state, incarnation). Two members holding
 // the same state of a member compute the same value; a new salt per request
