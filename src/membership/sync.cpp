@@ -82,7 +82,6 @@ Membership::Answered Membership::answer_range(Endpoint to, const Sync& request, 
     HYPHAE_ASSERT(fits);
     sent.bytes += w.size();
     send(to, w, false, Traffic::sync_answer);
-    w = GossipWriter(identity_.id);
   };
   // Adds a record to `to_w` if the budget, `spent` of it gone, still holds
   // it with the header that closes the datagram.
