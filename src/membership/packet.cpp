@@ -202,14 +202,21 @@ std::size_t GossipWriter::size_of(const Item& item) {
 }
 
 bool GossipWriter::add(const Item& item, std::size_t limit) {
-  Bytes value;
-  wire::Writer vw(value);
-  encode_item(vw, item);
-  if (value.size() > room(limit)) return false;
+  // Encoded in place, then measured: no temporary per item. The length is
+  // written once the value's size is known, or the item is cut off again.
+  const std::size_t room_left = room(limit);
+  const std::size_t start = out_.size();
   wire::Writer w(out_);
   w.u8(type_of(item));
-  w.u16(static_cast<std::uint16_t>(value.size()));
-  w.bytes(value);
+  w.u16(0);
+  encode_item(w, item);
+  const std::size_t value_size = out_.size() - start - kItemHeader;
+  if (items_ == kMaxItems || value_size > room_left) {
+    out_.resize(start);
+    return false;
+  }
+  out_[start + 1] = static_cast<std::uint8_t>(value_size >> 8);  // big-endian, as wire::Writer::u16
+  out_[start + 2] = static_cast<std::uint8_t>(value_size);
   ++items_;
   return true;
 }

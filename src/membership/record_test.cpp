@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <numeric>
+
 #include "crypto/key_source.hpp"
 #include "membership/packet.hpp"
 #include "membership/reconcile.hpp"
@@ -68,6 +70,9 @@ TEST(MembershipCodec, WriterNeverExceedsADatagramAndItemsRoundTrip) {
   const Bytes rec = make_record(alice(), State::alive, alice().id, 1, Endpoint::v4(0x0a000001, 1));
   while (w.add(RecordItem{rec})) {
   }
+  const std::size_t full = w.size();
+  EXPECT_FALSE(w.add(RecordItem{rec}));
+  EXPECT_EQ(w.size(), full);  // a refused item leaves nothing behind
   const Bytes data = w.finish();
   EXPECT_LE(data.size(), wire::kMaxDatagram);
   EXPECT_GT(data.size(), wire::kMaxDatagram - rec.size() - 3);
@@ -84,7 +89,9 @@ TEST(MembershipCodec, WriterNeverExceedsADatagramAndItemsRoundTrip) {
 }
 
 TEST(MembershipCodec, RangedSyncRoundTripsAndBadRangesDoNotDecode) {
-  const std::vector<std::uint8_t> fps{0x12, 0x34, 0xab, 0xcd};
+  // Over 255 bytes of fingerprints, so the item's length needs both bytes.
+  std::vector<std::uint8_t> fps(600);
+  std::iota(fps.begin(), fps.end(), std::uint8_t{0x12});
   GossipWriter w(alice().id);
   ASSERT_TRUE(w.add(Sync{.reply = true,
                          .cookie = 9,
